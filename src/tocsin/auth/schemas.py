@@ -1,0 +1,79 @@
+"""What the API accepts and answers for customers, users and tokens."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from tocsin.auth.roles import Role
+from tocsin.core.validation import Email, Name, Slug, TimeZoneName
+
+
+class StrictModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class CustomerIn(StrictModel):
+    slug: Slug
+    name: Name
+
+
+class CustomerPatch(StrictModel):
+    name: Name | None = None
+
+
+class CustomerOut(BaseModel):
+    id: int
+    slug: str
+    name: str
+    is_default: bool
+    created_at: datetime
+
+
+class UserIn(StrictModel):
+    email: Email
+    name: Name | None = None
+    role: Role
+    customer: Slug | None = Field(
+        default=None, description="Customer slug; the default one if omitted"
+    )
+    password: str | None = Field(default=None, min_length=8, max_length=256)
+    time_zone: TimeZoneName = "UTC"
+
+
+class UserPatch(StrictModel):
+    name: Name | None = None
+    role: Role | None = None
+    time_zone: TimeZoneName | None = None
+    active: bool | None = None
+    password: str | None = Field(default=None, min_length=8, max_length=256)
+
+
+class UserOut(BaseModel):
+    id: int
+    email: str
+    name: str
+    role: Role
+    customer: str
+    time_zone: str
+    active: bool
+    teams: list[str]
+    created_at: datetime
+
+
+class TokenIn(StrictModel):
+    name: Name = "api"
+
+
+class TokenOut(BaseModel):
+    id: int
+    name: str
+    prefix: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class TokenCreated(TokenOut):
+    token: str = Field(description="Shown once; store it now.")

@@ -1,0 +1,476 @@
+"""Use cases for customers, users, API tokens and sign-in."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from tocsin.auth.models import ApiToken, Customer, User
+from tocsin.auth.principal import Principal
+from tocsin.auth.roles import Permission, Role
+from tocsin.auth.schemas import (
+    CustomerIn,
+    CustomerOut,
+    CustomerPatch,
+    TokenCreated,
+    TokenOut,
+    UserIn,
+    UserOut,
+    UserPatch,
+)
+from tocsin.auth.secrets import (
+    DUMMY_HASH,
+    hash_password,
+    new_token,
+    token_digest,
+    verify_password,
+)
+from tocsin.catalog.models import Team, TeamMember
+from tocsin.core.clock import Clock
+from tocsin.core.errors import Conflict, NotAuthenticated, NotFound, ValidationFailed
+from tocsin.core.events import Actor, DomainEvent
+from tocsin.core.paging import Page, check_limit, encode_cursor, offset_from
+from tocsin.db.session import Database, UnitOfWork
+
+# last_used_at is a hint for humans; writing it on every request would turn reads into writes.
+_TOKEN_TOUCH_INTERVAL = timedelta(minutes=5)
+
+
+def default_customer(session: Session) -> Customer:
+    customer = session.scalar(select(Customer).where(Customer.is_default.is_(True)))
+    if customer is None:
+        raise LookupError("the default customer is missing; run `tocsin db upgrade`")
+    return customer
+
+
+def customer_by_slug(session: Session, principal: Principal, slug: str) -> Customer:
+    customer = session.scalar(select(Customer).where(Customer.slug == slug))
+    if customer is None or not principal.sees_customer(customer.id):
+        raise NotFound(f"There is no customer {slug!r}.")
+    return customer
+
+
+def user_by_ref(session: Session, principal: Principal, ref: str | int) -> User:
+    """A user by id or e-mail, within what the principal may see."""
+    text = str(ref).strip()
+    if text.isdigit():
+        user = session.get(User, int(text))
+    else:
+        user = session.scalar(select(User).where(User.email == text.lower()))
+    if user is None or not principal.sees_customer(user.customer_id):
+        raise NotFound(f"There is no user {text!r}.")
+    if principal.is_requester and user.id != principal.user_id:
+        raise NotFound(f"There is no user {text!r}.")
+    return user
+
+
+def principal_for(session: Session, user: User) -> Principal:
+    customer = session.get(Customer, user.customer_id)
+    assert customer is not None
+    role = Role(user.role)
+    return Principal(
+        user_id=user.id,
+        email=user.email,
+        name=user.name,
+        role=role,
+        customer_id=user.customer_id,
+        all_customers=customer.is_default and role is not Role.REQUESTER,
+        time_zone=user.time_zone,
+    )
+
+
+def _customer_out(customer: Customer) -> CustomerOut:
+    return CustomerOut(
+        id=customer.id,
+        slug=customer.slug,
+        name=customer.name,
+        is_default=customer.is_default,
+        created_at=customer.created_at,
+    )
+
+
+def _token_out(token: ApiToken) -> TokenOut:
+    return TokenOut(
+        id=token.id,
+        name=token.name,
+        prefix=token.prefix,
+        created_at=token.created_at,
+        last_used_at=token.last_used_at,
+        revoked_at=token.revoked_at,
+    )
+
+
+class AuthService:
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db = db
+        self.clock = clock
+
+    def _event(
+        self,
+        uow: UnitOfWork,
+        actor: Actor,
+        action: str,
+        object_type: str,
+        object_id: object,
+        customer_id: int | None,
+        **data: object,
+    ) -> None:
+        uow.emit(
+            DomainEvent(
+                action=action,
+                object_type=object_type,
+                object_id=None if object_id is None else str(object_id),
+                actor=actor,
+                at=self.clock.now(),
+                customer_id=customer_id,
+                data=dict(data),
+            )
+        )
+
+    # customers -------------------------------------------------------------------------
+
+    def create_customer(self, principal: Principal, data: CustomerIn) -> CustomerOut:
+        principal.require(Permission.CUSTOMERS_MANAGE)
+        with self.db.unit_of_work() as uow:
+            if uow.session.scalar(select(Customer.id).where(Customer.slug == data.slug)):
+                raise Conflict(f"A customer with slug {data.slug!r} already exists.")
+            customer = Customer(slug=data.slug, name=data.name, created_at=self.clock.now())
+            uow.session.add(customer)
+            uow.session.flush()
+            self._event(
+                uow,
+                principal.actor,
+                "customer.created",
+                "customer",
+                customer.id,
+                customer.id,
+                slug=data.slug,
+                name=data.name,
+            )
+            return _customer_out(customer)
+
+    def list_customers(self, principal: Principal) -> Page[CustomerOut]:
+        principal.require(Permission.CUSTOMERS_READ)
+        with self.db.read() as session:
+            query = select(Customer).order_by(Customer.slug)
+            if not principal.all_customers:
+                query = query.where(Customer.id == principal.customer_id)
+            items = [_customer_out(c) for c in session.scalars(query)]
+            return Page(items=items, total=len(items), next=None)
+
+    def get_customer(self, principal: Principal, slug: str) -> CustomerOut:
+        principal.require(Permission.CUSTOMERS_READ)
+        with self.db.read() as session:
+            return _customer_out(customer_by_slug(session, principal, slug))
+
+    def patch_customer(self, principal: Principal, slug: str, data: CustomerPatch) -> CustomerOut:
+        principal.require(Permission.CUSTOMERS_MANAGE)
+        with self.db.unit_of_work() as uow:
+            customer = customer_by_slug(uow.session, principal, slug)
+            if data.name is not None and data.name != customer.name:
+                before = customer.name
+                customer.name = data.name
+                self._event(
+                    uow,
+                    principal.actor,
+                    "customer.updated",
+                    "customer",
+                    customer.id,
+                    customer.id,
+                    name=[before, data.name],
+                )
+            return _customer_out(customer)
+
+    # users -------------------------------------------------------------------------------
+
+    def _user_out(self, session: Session, user: User) -> UserOut:
+        customer = session.get(Customer, user.customer_id)
+        assert customer is not None
+        teams = session.scalars(
+            select(Team.slug)
+            .join(TeamMember, TeamMember.team_id == Team.id)
+            .where(TeamMember.user_id == user.id)
+            .order_by(Team.slug)
+        ).all()
+        return UserOut(
+            id=user.id,
+            email=user.email,
+            name=user.name,
+            role=Role(user.role),
+            customer=customer.slug,
+            time_zone=user.time_zone,
+            active=user.active,
+            teams=list(teams),
+            created_at=user.created_at,
+        )
+
+    def create_user(self, principal: Principal, data: UserIn) -> UserOut:
+        principal.require(Permission.USERS_MANAGE)
+        with self.db.unit_of_work() as uow:
+            session = uow.session
+            customer = (
+                customer_by_slug(session, principal, data.customer)
+                if data.customer
+                else default_customer(session)
+            )
+            if not principal.sees_customer(customer.id):
+                raise NotFound(f"There is no customer {data.customer!r}.")
+            if session.scalar(select(User.id).where(User.email == data.email)):
+                raise Conflict(f"A user with e-mail {data.email} already exists.")
+            user = User(
+                email=data.email,
+                name=data.name or data.email.split("@")[0],
+                role=data.role.value,
+                customer_id=customer.id,
+                password_hash=hash_password(data.password) if data.password else None,
+                time_zone=data.time_zone,
+                active=True,
+                created_at=self.clock.now(),
+            )
+            session.add(user)
+            session.flush()
+            self._event(
+                uow,
+                principal.actor,
+                "user.created",
+                "user",
+                user.id,
+                customer.id,
+                email=user.email,
+                role=user.role,
+                customer=customer.slug,
+            )
+            return self._user_out(session, user)
+
+    def list_users(
+        self,
+        principal: Principal,
+        *,
+        role: Role | None = None,
+        customer: str | None = None,
+        q: str | None = None,
+        limit: int = 50,
+        cursor: str | None = None,
+    ) -> Page[UserOut]:
+        principal.require(Permission.USERS_READ)
+        check_limit(limit)
+        offset = offset_from(cursor)
+        with self.db.read() as session:
+            query = select(User)
+            if not principal.all_customers:
+                query = query.where(User.customer_id == principal.customer_id)
+            if role is not None:
+                query = query.where(User.role == role.value)
+            if customer is not None:
+                query = query.where(
+                    User.customer_id == customer_by_slug(session, principal, customer).id
+                )
+            if q:
+                like = f"%{q.lower()}%"
+                query = query.where(User.email.like(like) | func.lower(User.name).like(like))
+            total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+            rows = session.scalars(query.order_by(User.email).offset(offset).limit(limit)).all()
+            items = [self._user_out(session, u) for u in rows]
+            more = offset + len(items) < total
+            return Page(
+                items=items, total=total, next=encode_cursor([offset + limit]) if more else None
+            )
+
+    def get_user(self, principal: Principal, ref: str) -> UserOut:
+        if not (
+            principal.can(Permission.USERS_READ) or ref in (str(principal.user_id), principal.email)
+        ):
+            principal.require(Permission.USERS_READ)
+        with self.db.read() as session:
+            return self._user_out(session, user_by_ref(session, principal, ref))
+
+    def patch_user(self, principal: Principal, ref: str, data: UserPatch) -> UserOut:
+        principal.require(Permission.USERS_MANAGE)
+        with self.db.unit_of_work() as uow:
+            user = user_by_ref(uow.session, principal, ref)
+            changes: dict[str, list[object]] = {}
+            for field in ("name", "time_zone", "active"):
+                value = getattr(data, field)
+                if value is not None and value != getattr(user, field):
+                    changes[field] = [getattr(user, field), value]
+                    setattr(user, field, value)
+            if data.role is not None and data.role.value != user.role:
+                if user.id == principal.user_id:
+                    raise Conflict("You cannot change your own role; ask another administrator.")
+                changes["role"] = [user.role, data.role.value]
+                user.role = data.role.value
+            if data.password is not None:
+                user.password_hash = hash_password(data.password)
+                changes["password"] = ["***", "***"]
+            if changes:
+                self._event(
+                    uow,
+                    principal.actor,
+                    "user.updated",
+                    "user",
+                    user.id,
+                    user.customer_id,
+                    changes=changes,
+                )
+            return self._user_out(uow.session, user)
+
+    # tokens ------------------------------------------------------------------------------
+
+    def create_token(self, principal: Principal, *, email: str | None, name: str) -> TokenCreated:
+        """A new token for `email` (administrators) or for the principal itself."""
+        with self.db.unit_of_work() as uow:
+            if email is None or email.lower() == principal.email:
+                principal.require(Permission.SELF)
+                owner = uow.session.get(User, principal.user_id)
+                if owner is None:
+                    raise ValidationFailed("Name the user the token is for.", field="email")
+            else:
+                principal.require(Permission.USERS_MANAGE)
+                owner = user_by_ref(uow.session, principal, email)
+            if not owner.active:
+                raise Conflict(f"{owner.email} is deactivated; activate the account first.")
+            secret = new_token()
+            token = ApiToken(
+                user_id=owner.id,
+                name=name,
+                token_hash=token_digest(secret),
+                prefix=secret[:10],
+                created_at=self.clock.now(),
+                last_used_at=None,
+                revoked_at=None,
+            )
+            uow.session.add(token)
+            uow.session.flush()
+            self._event(
+                uow,
+                principal.actor,
+                "token.created",
+                "token",
+                token.id,
+                owner.customer_id,
+                user=owner.email,
+                name=name,
+                prefix=token.prefix,
+            )
+            return TokenCreated(token=secret, **_token_out(token).model_dump())
+
+    def list_tokens(self, principal: Principal) -> Page[TokenOut]:
+        principal.require(Permission.SELF)
+        with self.db.read() as session:
+            rows = session.scalars(
+                select(ApiToken).where(ApiToken.user_id == principal.user_id).order_by(ApiToken.id)
+            ).all()
+            return Page(items=[_token_out(t) for t in rows], total=len(rows), next=None)
+
+    def revoke_token(self, principal: Principal, token_id: int) -> TokenOut:
+        principal.require(Permission.SELF)
+        with self.db.unit_of_work() as uow:
+            token = uow.session.get(ApiToken, token_id)
+            owner = uow.session.get(User, token.user_id) if token else None
+            mine = token is not None and token.user_id == principal.user_id
+            manageable = (
+                owner is not None
+                and principal.can(Permission.USERS_MANAGE)
+                and principal.sees_customer(owner.customer_id)
+            )
+            if token is None or owner is None or not (mine or manageable):
+                raise NotFound(f"There is no token {token_id}.")
+            if token.revoked_at is None:
+                token.revoked_at = self.clock.now()
+                self._event(
+                    uow,
+                    principal.actor,
+                    "token.revoked",
+                    "token",
+                    token.id,
+                    owner.customer_id,
+                    user=owner.email,
+                    prefix=token.prefix,
+                )
+            return _token_out(token)
+
+    def authenticate_token(self, secret: str) -> Principal | None:
+        digest = token_digest(secret)
+        now = self.clock.now()
+        with self.db.read() as session:
+            row = session.execute(
+                select(ApiToken, User)
+                .join(User, User.id == ApiToken.user_id)
+                .where(ApiToken.token_hash == digest)
+            ).first()
+            if row is None:
+                return None
+            token, user = row
+            if token.revoked_at is not None or not user.active:
+                return None
+            principal = principal_for(session, user)
+            stale = token.last_used_at is None or now - token.last_used_at > _TOKEN_TOUCH_INTERVAL
+        if stale:
+            with self.db.unit_of_work() as uow:
+                stored = uow.session.get(ApiToken, token.id)
+                if stored is not None:
+                    stored.last_used_at = now
+        return principal
+
+    # sign-in -----------------------------------------------------------------------------
+
+    def login(self, email: str, password: str, *, source: str) -> Principal:
+        """Check a password; every attempt, good or bad, lands in the audit log."""
+        email = email.strip().lower()
+        with self.db.unit_of_work() as uow:
+            user = uow.session.scalar(select(User).where(User.email == email))
+            ok = verify_password(user.password_hash if user else DUMMY_HASH, password)
+            if user is None or not ok or not user.active:
+                reason = "inactive" if user is not None and ok else "bad credentials"
+                self._event(
+                    uow,
+                    Actor(kind="anonymous", label=email or "(empty)"),
+                    "auth.login_failed",
+                    "user",
+                    user.id if user else None,
+                    user.customer_id if user else None,
+                    source=source,
+                    reason=reason,
+                )
+                principal = None
+            else:
+                principal = principal_for(uow.session, user)
+                self._event(
+                    uow,
+                    principal.actor,
+                    "auth.login",
+                    "user",
+                    user.id,
+                    user.customer_id,
+                    source=source,
+                )
+        if principal is None:
+            raise NotAuthenticated("The e-mail address or password is not right.")
+        return principal
+
+    def principal_by_id(self, user_id: int) -> Principal | None:
+        with self.db.read() as session:
+            user = session.get(User, user_id)
+            if user is None or not user.active:
+                return None
+            return principal_for(session, user)
+
+    def record_denied(
+        self, principal: Principal | None, *, what: str, source: str, reason: str
+    ) -> None:
+        """Permission failures are audited in a transaction of their own."""
+        actor = principal.actor if principal else Actor(kind="anonymous", label=source)
+        with self.db.unit_of_work() as uow:
+            self._event(
+                uow,
+                actor,
+                "auth.denied",
+                "request",
+                None,
+                principal.customer_id if principal else None,
+                what=what,
+                source=source,
+                reason=reason,
+            )

@@ -1,0 +1,78 @@
+"""Composition root: builds the database, services and engine from one Settings object."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
+from tocsin.audit.service import append_events
+from tocsin.auth.service import AuthService
+from tocsin.catalog.service import CatalogService
+from tocsin.core.clock import Clock, SystemClock
+from tocsin.db import migrate
+from tocsin.db.engine import build_engine, normalise_url
+from tocsin.db.session import Database
+from tocsin.incidents.actions import IncidentActions
+from tocsin.incidents.service import IncidentService
+from tocsin.settings import Settings
+
+log = logging.getLogger("tocsin")
+
+
+@dataclass
+class Tocsin:
+    """Everything a process needs, built once and handed to the adapters."""
+
+    settings: Settings
+    clock: Clock
+    db: Database
+    auth: AuthService
+    catalog: CatalogService
+    incidents: IncidentService
+    actions: IncidentActions
+    secret_key: str = field(repr=False)
+
+    def migrate(self) -> None:
+        migrate.upgrade(self.db.engine)
+
+    def dispose(self) -> None:
+        self.db.engine.dispose()
+
+
+def _secret_key(settings: Settings) -> str:
+    if settings.secret_key:
+        return settings.secret_key
+    if settings.is_sqlite:
+        database = make_url(normalise_url(settings.database_url)).database
+        if database and database != ":memory:":
+            path = Path(database + ".secret")
+            if path.exists():
+                return path.read_text().strip()
+            key = secrets.token_urlsafe(32)
+            path.write_text(key)
+            path.chmod(0o600)
+            return key
+    log.warning("TOCSIN_SECRET_KEY is not set: sessions will not survive a restart")
+    return secrets.token_urlsafe(32)
+
+
+def build(settings: Settings, *, clock: Clock | None = None) -> Tocsin:
+    clock = clock or SystemClock()
+    engine = build_engine(settings.database_url, pool_size=settings.db_pool_size)
+    db = Database(engine, clock)
+    db.subscribe(append_events)
+    incidents = IncidentService(db, clock, priority_matrix=settings.priority_matrix)
+    return Tocsin(
+        settings=settings,
+        clock=clock,
+        db=db,
+        auth=AuthService(db, clock),
+        catalog=CatalogService(db, clock),
+        incidents=incidents,
+        actions=IncidentActions(incidents, auto_close_days=settings.auto_close_days),
+        secret_key=_secret_key(settings),
+    )

@@ -1,0 +1,1 @@
+"""What incidents refer to: teams (assignment groups), services (CIs), categories."""

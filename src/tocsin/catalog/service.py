@@ -1,0 +1,331 @@
+"""Use cases for teams (assignment groups), services (configuration items) and categories."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from tocsin.auth.models import Customer, User
+from tocsin.auth.principal import Principal
+from tocsin.auth.roles import ASSIGNABLE_ROLES, Permission, Role
+from tocsin.auth.service import customer_by_slug, default_customer
+from tocsin.catalog.models import Category, Service, Team, TeamMember
+from tocsin.catalog.schemas import (
+    CategoryIn,
+    CategoryOut,
+    ServiceIn,
+    ServiceOut,
+    ServicePatch,
+    TeamIn,
+    TeamOut,
+    TeamPatch,
+)
+from tocsin.core.clock import Clock
+from tocsin.core.errors import Conflict, NotFound, ValidationFailed
+from tocsin.core.events import DomainEvent
+from tocsin.core.paging import Page
+from tocsin.db.session import Database, UnitOfWork
+
+
+def team_by_slug(session: Session, principal: Principal, slug: str) -> Team:
+    team = session.scalar(select(Team).where(Team.slug == slug))
+    if team is None or not principal.sees_customer(team.customer_id):
+        raise NotFound(f"There is no team {slug!r}.")
+    return team
+
+
+def service_by_slug(session: Session, principal: Principal, slug: str) -> Service:
+    service = session.scalar(select(Service).where(Service.slug == slug))
+    if service is None or not principal.sees_customer(service.customer_id):
+        raise NotFound(f"There is no service {slug!r}.")
+    return service
+
+
+def category_by_name(session: Session, name: str, *, parent_id: int | None) -> Category | None:
+    query = select(Category).where(func.lower(Category.name) == name.strip().lower())
+    query = query.where(
+        Category.parent_id.is_(None) if parent_id is None else Category.parent_id == parent_id
+    )
+    return session.scalar(query)
+
+
+class CatalogService:
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db = db
+        self.clock = clock
+
+    def _emit(
+        self,
+        uow: UnitOfWork,
+        principal: Principal,
+        action: str,
+        kind: str,
+        object_id: int,
+        customer_id: int | None,
+        **data: object,
+    ) -> None:
+        uow.emit(
+            DomainEvent(
+                action=action,
+                object_type=kind,
+                object_id=str(object_id),
+                actor=principal.actor,
+                at=self.clock.now(),
+                customer_id=customer_id,
+                data=dict(data),
+            )
+        )
+
+    # teams -------------------------------------------------------------------------------
+
+    def _team_out(self, session: Session, team: Team) -> TeamOut:
+        customer = session.get(Customer, team.customer_id)
+        assert customer is not None
+        members = session.scalars(
+            select(User.email)
+            .join(TeamMember, TeamMember.user_id == User.id)
+            .where(TeamMember.team_id == team.id)
+            .order_by(User.email)
+        ).all()
+        return TeamOut(
+            id=team.id,
+            slug=team.slug,
+            name=team.name,
+            customer=customer.slug,
+            members=list(members),
+            created_at=team.created_at,
+        )
+
+    def _set_members(
+        self, session: Session, principal: Principal, team: Team, emails: list[str]
+    ) -> list[str]:
+        users = []
+        for email in dict.fromkeys(emails):
+            user = session.scalar(select(User).where(User.email == email))
+            if user is None or not principal.sees_customer(user.customer_id):
+                raise ValidationFailed(f"There is no user {email}.", field="members")
+            if Role(user.role) not in ASSIGNABLE_ROLES:
+                raise ValidationFailed(
+                    f"{email} is a {user.role}; only admins, managers and agents can be "
+                    "team members.",
+                    field="members",
+                )
+            users.append(user)
+        session.execute(delete(TeamMember).where(TeamMember.team_id == team.id))
+        session.add_all(TeamMember(team_id=team.id, user_id=u.id) for u in users)
+        return sorted(u.email for u in users)
+
+    def create_team(self, principal: Principal, data: TeamIn) -> TeamOut:
+        principal.require(Permission.CATALOG_MANAGE)
+        with self.db.unit_of_work() as uow:
+            s = uow.session
+            customer = (
+                customer_by_slug(s, principal, data.customer)
+                if data.customer
+                else default_customer(s)
+            )
+            if s.scalar(select(Team.id).where(Team.slug == data.slug)):
+                raise Conflict(f"A team with slug {data.slug!r} already exists.")
+            team = Team(
+                slug=data.slug, name=data.name, customer_id=customer.id, created_at=self.clock.now()
+            )
+            s.add(team)
+            s.flush()
+            members = self._set_members(s, principal, team, data.members)
+            self._emit(
+                uow,
+                principal,
+                "team.created",
+                "team",
+                team.id,
+                customer.id,
+                slug=team.slug,
+                members=members,
+            )
+            return self._team_out(s, team)
+
+    def list_teams(self, principal: Principal) -> Page[TeamOut]:
+        principal.require(Permission.TEAMS_READ)
+        with self.db.read() as s:
+            query = select(Team).order_by(Team.slug)
+            if not principal.all_customers:
+                query = query.where(Team.customer_id == principal.customer_id)
+            items = [self._team_out(s, t) for t in s.scalars(query)]
+            return Page(items=items, total=len(items), next=None)
+
+    def get_team(self, principal: Principal, slug: str) -> TeamOut:
+        principal.require(Permission.TEAMS_READ)
+        with self.db.read() as s:
+            return self._team_out(s, team_by_slug(s, principal, slug))
+
+    def patch_team(self, principal: Principal, slug: str, data: TeamPatch) -> TeamOut:
+        principal.require(Permission.CATALOG_MANAGE)
+        with self.db.unit_of_work() as uow:
+            s = uow.session
+            team = team_by_slug(s, principal, slug)
+            changes: dict[str, object] = {}
+            if data.name is not None and data.name != team.name:
+                changes["name"] = [team.name, data.name]
+                team.name = data.name
+            if data.members is not None:
+                before = self._team_out(s, team).members
+                after = self._set_members(s, principal, team, data.members)
+                if before != after:
+                    changes["members"] = [before, after]
+            if changes:
+                self._emit(
+                    uow,
+                    principal,
+                    "team.updated",
+                    "team",
+                    team.id,
+                    team.customer_id,
+                    changes=changes,
+                )
+            s.flush()
+            return self._team_out(s, team)
+
+    # services ----------------------------------------------------------------------------
+
+    def _service_out(self, session: Session, service: Service) -> ServiceOut:
+        customer = session.get(Customer, service.customer_id)
+        team = session.get(Team, service.team_id) if service.team_id else None
+        assert customer is not None
+        return ServiceOut(
+            id=service.id,
+            slug=service.slug,
+            name=service.name,
+            description=service.description,
+            customer=customer.slug,
+            team=team.slug if team else None,
+            created_at=service.created_at,
+        )
+
+    def create_service(self, principal: Principal, data: ServiceIn) -> ServiceOut:
+        principal.require(Permission.CATALOG_MANAGE)
+        with self.db.unit_of_work() as uow:
+            s = uow.session
+            customer = (
+                customer_by_slug(s, principal, data.customer)
+                if data.customer
+                else default_customer(s)
+            )
+            if s.scalar(select(Service.id).where(Service.slug == data.slug)):
+                raise Conflict(f"A service with slug {data.slug!r} already exists.")
+            team = team_by_slug(s, principal, data.team) if data.team else None
+            service = Service(
+                slug=data.slug,
+                name=data.name,
+                description=data.description,
+                customer_id=customer.id,
+                team_id=team.id if team else None,
+                created_at=self.clock.now(),
+            )
+            s.add(service)
+            s.flush()
+            self._emit(
+                uow,
+                principal,
+                "service.created",
+                "service",
+                service.id,
+                customer.id,
+                slug=service.slug,
+                team=data.team,
+            )
+            return self._service_out(s, service)
+
+    def list_services(self, principal: Principal) -> Page[ServiceOut]:
+        principal.require(Permission.CATALOG_READ)
+        with self.db.read() as s:
+            query = select(Service).order_by(Service.slug)
+            if not principal.all_customers:
+                query = query.where(Service.customer_id == principal.customer_id)
+            items = [self._service_out(s, x) for x in s.scalars(query)]
+            return Page(items=items, total=len(items), next=None)
+
+    def get_service(self, principal: Principal, slug: str) -> ServiceOut:
+        principal.require(Permission.CATALOG_READ)
+        with self.db.read() as s:
+            return self._service_out(s, service_by_slug(s, principal, slug))
+
+    def patch_service(self, principal: Principal, slug: str, data: ServicePatch) -> ServiceOut:
+        principal.require(Permission.CATALOG_MANAGE)
+        with self.db.unit_of_work() as uow:
+            s = uow.session
+            service = service_by_slug(s, principal, slug)
+            changes: dict[str, object] = {}
+            for field in ("name", "description"):
+                value = getattr(data, field)
+                if value is not None and value != getattr(service, field):
+                    changes[field] = [getattr(service, field), value]
+                    setattr(service, field, value)
+            if "team" in data.model_fields_set:
+                team = team_by_slug(s, principal, data.team) if data.team else None
+                new_id = team.id if team else None
+                if new_id != service.team_id:
+                    changes["team"] = [service.team_id, data.team]
+                    service.team_id = new_id
+            if changes:
+                self._emit(
+                    uow,
+                    principal,
+                    "service.updated",
+                    "service",
+                    service.id,
+                    service.customer_id,
+                    changes=changes,
+                )
+            return self._service_out(s, service)
+
+    # categories --------------------------------------------------------------------------
+
+    def _category_out(self, session: Session, category: Category) -> CategoryOut:
+        parent = session.get(Category, category.parent_id) if category.parent_id else None
+        children = session.scalars(
+            select(Category.name).where(Category.parent_id == category.id).order_by(Category.name)
+        ).all()
+        return CategoryOut(
+            id=category.id,
+            name=category.name,
+            parent=parent.name if parent else None,
+            subcategories=list(children),
+        )
+
+    def create_category(self, principal: Principal, data: CategoryIn) -> CategoryOut:
+        principal.require(Permission.CATALOG_MANAGE)
+        with self.db.unit_of_work() as uow:
+            s = uow.session
+            parent = None
+            if data.parent:
+                parent = category_by_name(s, data.parent, parent_id=None)
+                if parent is None:
+                    raise ValidationFailed(
+                        f"There is no top-level category {data.parent!r} to nest under.",
+                        field="parent",
+                    )
+            if category_by_name(s, data.name, parent_id=parent.id if parent else None):
+                raise Conflict(f"The category {data.name!r} already exists there.")
+            category = Category(name=data.name, parent_id=parent.id if parent else None)
+            s.add(category)
+            s.flush()
+            self._emit(
+                uow,
+                principal,
+                "category.created",
+                "category",
+                category.id,
+                None,
+                name=data.name,
+                parent=data.parent,
+            )
+            return self._category_out(s, category)
+
+    def list_categories(self, principal: Principal) -> Page[CategoryOut]:
+        principal.require(Permission.CATALOG_READ)
+        with self.db.read() as s:
+            rows = s.scalars(
+                select(Category).where(Category.parent_id.is_(None)).order_by(Category.name)
+            ).all()
+            items = [self._category_out(s, c) for c in rows]
+            return Page(items=items, total=len(items), next=None)

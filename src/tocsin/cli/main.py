@@ -1,0 +1,28 @@
+"""Entry point of the `tocsin` command."""
+
+from __future__ import annotations
+
+import typer
+
+from tocsin.cli import audit, db, demo, incident, serve, token, user
+
+app = typer.Typer(
+    name="tocsin",
+    help="Tocsin: self-hosted incident management. Configure with TOCSIN_* variables "
+    "or a TOML file named by TOCSIN_CONFIG.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.command("serve")(serve.serve)
+app.command("worker")(serve.worker)
+app.add_typer(db.app, name="db")
+app.add_typer(user.app, name="user")
+app.add_typer(token.app, name="token")
+app.add_typer(incident.app, name="incident")
+app.add_typer(audit.app, name="audit")
+app.command("demo")(demo.demo)
+
+
+def main() -> None:
+    app()

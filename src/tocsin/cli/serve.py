@@ -1,0 +1,71 @@
+"""`tocsin serve` and `tocsin worker`."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from tocsin.bootstrap import build
+from tocsin.logs import configure_logging
+from tocsin.settings import load_settings
+from tocsin.web.app import create_app
+from tocsin.workers.engine import Engine
+
+log = logging.getLogger("tocsin")
+
+
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on")] = None,
+) -> None:
+    """Migrate the database if needed, then run the web UI, API and background engine."""
+    settings = load_settings()
+    configure_logging(fmt=settings.log_format, level=settings.log_level)
+    app = build(settings)
+    app.migrate()
+    engine = Engine(app) if settings.engine_enabled else None
+    if engine is not None:
+        engine.start()
+    bind_host = host or settings.host
+    bind_port = port or settings.port
+    log.info(
+        "Tocsin is serving",
+        extra={
+            "url": f"http://{bind_host}:{bind_port}",
+            "database": settings.database_url.split("@")[-1],
+        },
+    )
+    try:
+        uvicorn.run(
+            create_app(app),
+            host=bind_host,
+            port=bind_port,
+            log_config=None,
+            access_log=False,
+            proxy_headers=False,
+        )
+    finally:
+        if engine is not None:
+            engine.stop()
+        app.dispose()
+
+
+def worker() -> None:
+    """Run the background engine alone (scale-out next to `serve` on PostgreSQL)."""
+    settings = load_settings()
+    configure_logging(fmt=settings.log_format, level=settings.log_level)
+    app = build(settings)
+    app.migrate()
+    engine = Engine(app)
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    engine.start()
+    stop.wait()
+    engine.stop()
+    app.dispose()

@@ -1,0 +1,14 @@
+"""Every model imported once, so the metadata Alembic compares against is complete."""
+
+from __future__ import annotations
+
+from tocsin.audit import models as _audit
+from tocsin.auth import models as _auth
+from tocsin.catalog import models as _catalog
+from tocsin.db import counters as _counters
+from tocsin.db import locks as _locks
+from tocsin.db.base import Base
+from tocsin.incidents import models as _incidents
+
+metadata = Base.metadata
+__all__ = ["_audit", "_auth", "_catalog", "_counters", "_incidents", "_locks", "metadata"]

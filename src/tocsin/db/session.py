@@ -1,0 +1,83 @@
+"""Database handle and unit of work: one transaction per change, events handled before commit."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from tocsin.core.clock import Clock
+from tocsin.core.events import DomainEvent
+
+# A subscriber runs inside the transaction, just before commit, with every event the
+# unit of work collected; what it writes commits (or rolls back) with the change itself.
+Subscriber = Callable[[Session, list[DomainEvent]], None]
+
+
+class Database:
+    """Owns the engine; hands out read sessions and units of work."""
+
+    def __init__(self, engine: Engine, clock: Clock) -> None:
+        self.engine = engine
+        self.write_engine = engine.execution_options(tocsin_write=True)
+        self.clock = clock
+        self.subscribers: list[Subscriber] = []
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def subscribe(self, subscriber: Subscriber) -> None:
+        self.subscribers.append(subscriber)
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A read-only session (a consistent snapshot on both databases)."""
+        with Session(self.engine, expire_on_commit=False) as session, session.begin():
+            yield session
+
+    def unit_of_work(self) -> UnitOfWork:
+        return UnitOfWork(self)
+
+
+class UnitOfWork:
+    """`with db.unit_of_work() as uow:` — commits on clean exit, rolls back on error."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.session = Session(db.write_engine, expire_on_commit=False, autoflush=True)
+        self.events: list[DomainEvent] = []
+        self._committed = False
+
+    def __enter__(self) -> Self:
+        self.session.begin()
+        return self
+
+    def emit(self, event: DomainEvent) -> None:
+        self.events.append(event)
+
+    def commit(self) -> None:
+        self.session.flush()
+        if self.events:
+            for subscriber in self.db.subscribers:
+                subscriber(self.session, self.events)
+        self.session.commit()
+        self._committed = True
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            if exc_type is None and not self._committed:
+                self.commit()
+            elif not self._committed:
+                self.session.rollback()
+        finally:
+            self.session.close()

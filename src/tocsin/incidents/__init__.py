@@ -1,0 +1,1 @@
+"""Incidents: the record, its ITIL lifecycle, priority, notes and timeline."""

@@ -1,0 +1,125 @@
+"""The incident record, its notes, its timeline and who it is shared with."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, String, Text, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from tocsin.db.base import Base
+
+OPEN_STATES_SQL = "state IN ('new', 'assigned', 'in_progress', 'on_hold')"
+
+
+class Incident(Base):
+    __tablename__ = "incidents"
+    __table_args__ = (
+        # The console's default queues: open work of a team / an assignee / a customer,
+        # newest first. Partial indexes keep them small when most history is closed.
+        Index(
+            "ix_incidents_open_team",
+            "team_id",
+            "opened_at",
+            "id",
+            sqlite_where=text(OPEN_STATES_SQL),
+            postgresql_where=text(OPEN_STATES_SQL),
+        ),
+        Index(
+            "ix_incidents_open_customer",
+            "customer_id",
+            "opened_at",
+            "id",
+            sqlite_where=text(OPEN_STATES_SQL),
+            postgresql_where=text(OPEN_STATES_SQL),
+        ),
+        Index("ix_incidents_team_opened", "team_id", "opened_at", "id"),
+        Index("ix_incidents_customer_opened", "customer_id", "opened_at", "id"),
+        Index("ix_incidents_assignee_opened", "assignee_id", "opened_at", "id"),
+        Index("ix_incidents_requester", "requester_id"),
+        Index("ix_incidents_state_opened", "state", "opened_at", "id"),
+        Index("ix_incidents_opened", "opened_at", "id"),
+        Index("ix_incidents_resolved_state", "state", "resolved_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(16), unique=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    type: Mapped[str] = mapped_column(String(24))
+    title: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str] = mapped_column(Text, default="")
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"))
+    subcategory_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"))
+    service_id: Mapped[int | None] = mapped_column(ForeignKey("services.id"), index=True)
+    requester_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    impact: Mapped[int]
+    urgency: Mapped[int]
+    priority: Mapped[int]
+    priority_overridden: Mapped[bool] = mapped_column(default=False)
+    priority_reason: Mapped[str | None] = mapped_column(Text)
+    tags: Mapped[list[str]] = mapped_column(default=list)
+    major: Mapped[bool] = mapped_column(default=False)
+    state: Mapped[str] = mapped_column(String(16))
+    hold_reason: Mapped[str | None] = mapped_column(String(32))
+    resolution_code: Mapped[str | None] = mapped_column(String(32))
+    resolution_notes: Mapped[str | None] = mapped_column(Text)
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
+    reopen_count: Mapped[int] = mapped_column(default=0)
+    reassignment_count: Mapped[int] = mapped_column(default=0)
+    version: Mapped[int] = mapped_column(default=1)
+    opened_at: Mapped[datetime]
+    acknowledged_at: Mapped[datetime | None]
+    resolved_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime]
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class IncidentShare(Base):
+    """A requester (other than the requester of record) who may follow the incident."""
+
+    __tablename__ = "incident_shares"
+
+    incident_id: Mapped[int] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class IncidentNote(Base):
+    """A comment (visible to the requester) or a work note (internal, staff only)."""
+
+    __tablename__ = "incident_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), index=True
+    )
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    author_label: Mapped[str] = mapped_column(String(254))
+    body: Mapped[str] = mapped_column(Text)
+    internal: Mapped[bool]
+    created_at: Mapped[datetime]
+
+
+class TimelineEntry(Base):
+    """One change on an incident: who, what (field: before -> after), when."""
+
+    __tablename__ = "incident_timeline"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[datetime]
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actor_label: Mapped[str] = mapped_column(String(254))
+    kind: Mapped[str] = mapped_column(String(32))
+    changes: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    message: Mapped[str] = mapped_column(Text, default="")
+    internal: Mapped[bool] = mapped_column(default=False)

@@ -1,0 +1,78 @@
+"""The only reader of the environment: one Settings object, built once and passed down."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_PRIORITY_MATRIX: dict[str, int] = {
+    "1x1": 1,
+    "1x2": 2,
+    "1x3": 3,
+    "2x1": 2,
+    "2x2": 3,
+    "2x3": 4,
+    "3x1": 3,
+    "3x2": 4,
+    "3x3": 5,
+}
+
+
+class Settings(BaseSettings):
+    """Every knob Tocsin has. Environment variables use the prefix TOCSIN_."""
+
+    model_config = SettingsConfigDict(env_prefix="TOCSIN_", extra="ignore")
+
+    database_url: str = "sqlite:///./tocsin.db"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    base_url: str = "http://127.0.0.1:8000"
+    secret_key: str = Field(
+        default="",
+        description="Signs session cookies. Generated and stored beside a SQLite database "
+        "when empty; set it explicitly when several processes share PostgreSQL.",
+    )
+    log_format: Literal["auto", "json", "text"] = "auto"
+    log_level: str = "INFO"
+    # "impact x urgency" -> priority, keys "IxU".
+    priority_matrix: dict[str, int] = Field(default_factory=lambda: dict(DEFAULT_PRIORITY_MATRIX))
+    auto_close_days: float = 7.0
+    engine_interval_seconds: float = 30.0
+    engine_enabled: bool = True
+    session_max_age_seconds: int = 8 * 3600
+    db_pool_size: int = 10
+
+    @field_validator("priority_matrix")
+    @classmethod
+    def _matrix_complete(cls, value: dict[str, int]) -> dict[str, int]:
+        missing = [f"{i}x{u}" for i in (1, 2, 3) for u in (1, 2, 3) if f"{i}x{u}" not in value]
+        if missing:
+            raise ValueError(f"priority_matrix lacks entries for {', '.join(missing)}")
+        bad = {k: v for k, v in value.items() if not 1 <= v <= 5}
+        if bad:
+            raise ValueError(f"priority_matrix values must be 1-5, got {bad}")
+        return value
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build Settings from TOCSIN_CONFIG (a TOML file), then the environment, then overrides."""
+    file_values: dict[str, Any] = {}
+    config_path = os.environ.get("TOCSIN_CONFIG")
+    if config_path:
+        path = Path(config_path)
+        if not path.is_file():
+            raise ValueError(f"TOCSIN_CONFIG points at {path}, which is not a file")
+        with path.open("rb") as handle:
+            file_values = tomllib.load(handle)
+    env_values = Settings().model_dump(exclude_unset=True)
+    merged = {**file_values, **env_values, **overrides}
+    return Settings.model_validate(merged)

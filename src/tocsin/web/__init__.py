@@ -1,0 +1,1 @@
+"""The ASGI adapter: REST API, health and metrics, the web console."""

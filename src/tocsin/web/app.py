@@ -1,0 +1,41 @@
+"""The ASGI application: routers, error handling, middleware."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from tocsin import __version__
+from tocsin.bootstrap import Tocsin
+from tocsin.web import errors
+from tocsin.web.api import ops
+from tocsin.web.api.v1 import audit, catalog, directory, incidents
+from tocsin.web.metrics import Metrics, RequestMiddleware
+from tocsin.web.sessions import SessionCodec
+
+MAX_BODY = 1024 * 1024
+
+
+def create_app(tocsin: Tocsin) -> FastAPI:
+    app = FastAPI(
+        title="Tocsin",
+        version=__version__,
+        description="Self-hosted incident management. Authenticate with "
+        "`Authorization: Bearer <token>`; create a token with `tocsin token create EMAIL`.",
+        docs_url="/docs",
+        openapi_url="/openapi.json",
+        redoc_url=None,
+    )
+    app.state.tocsin = tocsin
+    app.state.sessions = SessionCodec(
+        tocsin.secret_key, max_age=tocsin.settings.session_max_age_seconds
+    )
+    app.state.metrics = Metrics()
+    errors.install(app)
+    for router in (ops.router, incidents.router, directory.router, catalog.router, audit.router):
+        app.include_router(router)
+    from tocsin.web.ui import routes as ui
+
+    app.include_router(ui.router)
+    ui.mount_static(app)
+    app.add_middleware(RequestMiddleware, metrics=app.state.metrics, max_body=MAX_BODY)
+    return app

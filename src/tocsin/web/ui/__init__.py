@@ -1,0 +1,1 @@
+"""The browser console: server-rendered pages over the same domain services."""

@@ -1,0 +1,1 @@
+"""The background engine: named, idempotent modules run on a tick under database leases."""

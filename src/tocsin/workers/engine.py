@@ -1,0 +1,84 @@
+"""The engine loop: each tick, every module that wins its lease does its duty once."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from tocsin.bootstrap import Tocsin
+from tocsin.db.locks import try_acquire
+
+log = logging.getLogger("tocsin.engine")
+
+
+@dataclass(frozen=True, slots=True)
+class Module:
+    """A background duty. `run` must be idempotent: it may run again after a crash."""
+
+    name: str
+    run: Callable[[], int]
+
+
+def default_modules(app: Tocsin) -> list[Module]:
+    return [Module("auto_close", app.actions.close_expired)]
+
+
+class Engine:
+    def __init__(
+        self, app: Tocsin, modules: list[Module] | None = None, holder: str | None = None
+    ) -> None:
+        self.app = app
+        self.modules = modules if modules is not None else default_modules(app)
+        self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
+        self.lease_ttl = timedelta(seconds=max(60.0, app.settings.engine_interval_seconds * 3))
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def tick(self) -> dict[str, int]:
+        """Run each module whose lease this process holds; returns what each did."""
+        done: dict[str, int] = {}
+        for module in self.modules:
+            with self.app.db.unit_of_work() as uow:
+                won = try_acquire(
+                    uow.session,
+                    name=module.name,
+                    holder=self.holder,
+                    now=self.app.clock.now(),
+                    ttl=self.lease_ttl,
+                )
+            if not won:
+                continue
+            try:
+                done[module.name] = module.run()
+            except Exception:
+                log.exception("engine module failed", extra={"module": module.name})
+                continue
+            if done[module.name]:
+                log.info(
+                    "engine module acted", extra={"module": module.name, "count": done[module.name]}
+                )
+        return done
+
+    def run_forever(self) -> None:
+        interval = self.app.settings.engine_interval_seconds
+        log.info(
+            "engine started",
+            extra={"holder": self.holder, "modules": [m.name for m in self.modules]},
+        )
+        while not self._stop.is_set():
+            self.tick()
+            self._stop.wait(interval)
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self.run_forever, name="tocsin-engine", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)

@@ -1,0 +1,72 @@
+"""A populated world for API tests: two customers besides the default one, every role."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.conftest import make_user
+from tocsin.auth.principal import Principal
+from tocsin.auth.roles import Role
+from tocsin.auth.schemas import CustomerIn
+from tocsin.bootstrap import Tocsin
+from tocsin.catalog.schemas import ServiceIn, TeamIn
+
+
+@dataclass
+class World:
+    app: Tocsin
+    client: TestClient
+    tokens: dict[str, str]
+    principals: dict[str, Principal]
+
+    def h(self, who: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[who]}"}
+
+
+# name -> (email, role, customer)
+PEOPLE = {
+    "admin": ("admin@example.com", Role.ADMIN, None),
+    "manager": ("manager@example.com", Role.MANAGER, None),
+    "agent": ("agent@example.com", Role.AGENT, None),
+    "viewer": ("viewer@example.com", Role.VIEWER, None),
+    "requester": ("alice@acme.test", Role.REQUESTER, "acme"),
+    "requester2": ("bob@acme.test", Role.REQUESTER, "acme"),
+    "acme_agent": ("agent@acme.test", Role.AGENT, "acme"),
+    "globex_requester": ("carol@globex.test", Role.REQUESTER, "globex"),
+    "globex_agent": ("agent@globex.test", Role.AGENT, "globex"),
+}
+
+
+@pytest.fixture
+def world(app: Tocsin, admin: Principal, client: TestClient) -> World:
+    app.auth.create_customer(admin, CustomerIn(slug="acme", name="Acme Corp"))
+    app.auth.create_customer(admin, CustomerIn(slug="globex", name="Globex"))
+    tokens: dict[str, str] = {}
+    principals: dict[str, Principal] = {}
+    for name, (email, role, customer) in PEOPLE.items():
+        principals[name], tokens[name] = make_user(
+            app, admin, email, role, customer, password="correct horse battery"
+        )
+    app.catalog.create_team(
+        admin,
+        TeamIn(slug="ops", name="Operations", members=["agent@example.com", "manager@example.com"]),
+    )
+    app.catalog.create_team(
+        admin, TeamIn(slug="dba", name="Databases", members=["admin@example.com"])
+    )
+    app.catalog.create_team(
+        admin,
+        TeamIn(
+            slug="globex-it", name="Globex IT", customer="globex", members=["agent@globex.test"]
+        ),
+    )
+    app.catalog.create_service(
+        admin, ServiceIn(slug="acme-web", name="Acme website", customer="acme", team="ops")
+    )
+    app.catalog.create_service(
+        admin, ServiceIn(slug="globex-erp", name="Globex ERP", customer="globex", team="globex-it")
+    )
+    return World(app=app, client=client, tokens=tokens, principals=principals)

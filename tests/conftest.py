@@ -1,0 +1,159 @@
+"""Shared fixtures: a fresh, migrated database per test on SQLite and (when configured)
+PostgreSQL, the app built on it with a frozen clock, and an HTTP client."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psycopg
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.engine import make_url
+
+from tocsin.auth.principal import Principal, system_principal
+from tocsin.auth.roles import Role
+from tocsin.auth.schemas import UserIn
+from tocsin.auth.service import default_customer
+from tocsin.bootstrap import Tocsin, build
+from tocsin.core.clock import FrozenClock
+from tocsin.db import migrate
+from tocsin.db.engine import build_engine, normalise_url
+from tocsin.settings import Settings
+from tocsin.web.app import create_app
+
+PG_URL = os.environ.get("TOCSIN_TEST_POSTGRES_URL")
+START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday morning
+
+
+def _pg_admin_conninfo(url: str) -> str:
+    parsed = make_url(normalise_url(url))
+    return (
+        f"host={parsed.host or '127.0.0.1'} port={parsed.port or 5432} "
+        f"user={parsed.username or 'postgres'} dbname={parsed.database or 'postgres'}"
+        + (f" password={parsed.password}" if parsed.password else "")
+    )
+
+
+def _pg_url_for(url: str, database: str) -> str:
+    return make_url(normalise_url(url)).set(database=database).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    engine = build_engine(f"sqlite:///{path}")
+    migrate.upgrade(engine)
+    with engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_template() -> Iterator[str | None]:
+    if not PG_URL:
+        yield None
+        return
+    name = f"tocsin_tpl_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(_pg_admin_conninfo(PG_URL), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    engine = build_engine(_pg_url_for(PG_URL, name), pool_size=1)
+    migrate.upgrade(engine)
+    engine.dispose()
+    yield name
+    with psycopg.connect(_pg_admin_conninfo(PG_URL), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+BACKENDS = [
+    pytest.param("sqlite", id="sqlite"),
+    pytest.param(
+        "postgres",
+        id="postgres",
+        marks=[
+            pytest.mark.postgres,
+            pytest.mark.skipif(not PG_URL, reason="TOCSIN_TEST_POSTGRES_URL is not set"),
+        ],
+    ),
+]
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    sqlite_template: Path,
+    pg_template: str | None,
+) -> Iterator[str]:
+    """A fresh, migrated, empty database for this test."""
+    if request.param == "sqlite":
+        target = tmp_path / "tocsin.db"
+        shutil.copy(sqlite_template, target)
+        yield f"sqlite:///{target}"
+        return
+    assert PG_URL
+    assert pg_template
+    name = f"tocsin_t_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(_pg_admin_conninfo(PG_URL), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{pg_template}"')
+    yield _pg_url_for(PG_URL, name)
+    with psycopg.connect(_pg_admin_conninfo(PG_URL), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(START)
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(
+        database_url=database_url,
+        secret_key="test-secret-key",
+        engine_enabled=False,
+        log_format="text",
+        auto_close_days=7,
+    )
+
+
+@pytest.fixture
+def app(settings: Settings, clock: FrozenClock) -> Iterator[Tocsin]:
+    tocsin = build(settings, clock=clock)
+    yield tocsin
+    tocsin.dispose()
+
+
+@pytest.fixture
+def admin(app: Tocsin) -> Principal:
+    """The local administrator (what the CLI acts as)."""
+    with app.db.read() as session:
+        return system_principal(default_customer_id=default_customer(session).id)
+
+
+def make_user(
+    app: Tocsin,
+    admin: Principal,
+    email: str,
+    role: Role,
+    customer: str | None = None,
+    password: str | None = None,
+) -> tuple[Principal, str]:
+    app.auth.create_user(
+        admin, UserIn(email=email, role=role, customer=customer, password=password)
+    )
+    token = app.auth.create_token(admin, email=email, name="test")
+    principal = app.auth.authenticate_token(token.token)
+    assert principal is not None
+    return principal, token.token
+
+
+@pytest.fixture
+def client(app: Tocsin) -> Iterator[TestClient]:
+    with TestClient(create_app(app), raise_server_exceptions=False) as test_client:
+        yield test_client
