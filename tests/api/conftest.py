@@ -47,9 +47,7 @@ def world(app: Tocsin, admin: Principal, client: TestClient) -> World:
     tokens: dict[str, str] = {}
     principals: dict[str, Principal] = {}
     for name, (email, role, customer) in PEOPLE.items():
-        principals[name], tokens[name] = make_user(
-            app, admin, email, role, customer, password="correct horse battery"
-        )
+        principals[name], tokens[name] = make_user(app, admin, email, role, customer)
     app.catalog.create_team(
         admin,
         TeamIn(slug="ops", name="Operations", members=["agent@example.com", "manager@example.com"]),

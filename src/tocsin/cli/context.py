@@ -19,8 +19,10 @@ from tocsin.db import migrate
 from tocsin.logs import configure_logging
 from tocsin.settings import load_settings
 
-console = Console()
-err_console = Console(stderr=True)
+# Piped output (scripts, logs) gets wide tables instead of wrapped cells.
+_WIDTH = None if sys.stdout.isatty() else 200
+console = Console(width=_WIDTH)
+err_console = Console(stderr=True, width=_WIDTH)
 
 
 @contextmanager

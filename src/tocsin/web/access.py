@@ -6,7 +6,8 @@ table and fails for any route without one, so nothing ships unguarded by acciden
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Mapping
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
@@ -74,24 +75,40 @@ def authenticate(request: Request) -> Principal:
 
 
 class Require:
-    """Dependency: the caller must be signed in and hold `permission`."""
+    """Dependency: the caller must be signed in and hold `permission` (None: any user)."""
 
     def __init__(self, permission: Permission | None) -> None:
         self.permission = permission
 
+    def permission_for(self, path_params: Mapping[str, Any]) -> Permission | None:
+        return self.permission
+
     def __call__(self, request: Request) -> Principal:
         principal = authenticate(request)
-        if self.permission is not None and not principal.can(self.permission):
+        permission = self.permission_for(request.path_params)
+        if permission is not None and not principal.can(permission):
             get_app(request).auth.record_denied(
                 principal,
                 what=f"{request.method} {request.url.path}",
                 source=_source(request),
-                reason=f"role lacks {self.permission.value}",
+                reason=f"role lacks {permission.value}",
             )
             raise PermissionDenied(
-                f"Your role ({principal.role.value}) does not allow this ({self.permission.value})."
+                f"Your role ({principal.role.value}) does not allow this ({permission.value})."
             )
         return principal
+
+
+class RequireByParam(Require):
+    """The permission depends on a path parameter (e.g. which lifecycle action)."""
+
+    def __init__(self, param: str, choices: Mapping[str, Permission], default: Permission) -> None:
+        super().__init__(default)
+        self.param = param
+        self.choices = dict(choices)
+
+    def permission_for(self, path_params: Mapping[str, Any]) -> Permission | None:
+        return self.choices.get(str(path_params.get(self.param)), self.permission)
 
 
 class Public:

@@ -1,11 +1,20 @@
-"""Console pages (being built)."""
+"""The browser console's routes (sign-in, staff console, requester portal) and its CSS."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fastapi import APIRouter, FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from tocsin.web.ui import console, incident, login, portal
+
+STATIC = Path(__file__).parent / "static"
 
 router = APIRouter(include_in_schema=False)
+for _module in (login, console, incident, portal):
+    router.include_router(_module.router)
 
 
 def mount_static(app: FastAPI) -> None:
-    return None
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Header, Query, Response, status
+from fastapi import APIRouter, Body, Depends, Header, Query, Response, status
 
 from tocsin.auth.principal import Principal
 from tocsin.auth.roles import Permission
@@ -22,15 +22,26 @@ from tocsin.incidents.schemas import (
     NoteOut,
     TimelineEntryOut,
 )
-from tocsin.web.access import AppDep, require
+from tocsin.web.access import AppDep, RequireByParam, require
 
 router = APIRouter(prefix="/api/v1/incidents", tags=["incidents"])
 
 Reader = Annotated[Principal, require(Permission.INCIDENT_READ)]
 Creator = Annotated[Principal, require(Permission.INCIDENT_CREATE)]
 Worker = Annotated[Principal, require(Permission.INCIDENT_WORK)]
-# Actions and notes check the finer rule (reopen, comment vs work note) in the service.
-Participant = Annotated[Principal, require(Permission.INCIDENT_READ)]
+# Reopening is open to requesters; every other action is work. A work note (internal) needs
+# incident.work too, which the service checks against the body.
+ActionTaker = Annotated[
+    Principal,
+    Depends(
+        RequireByParam(
+            "action",
+            {Action.REOPEN.value: Permission.INCIDENT_REOPEN},
+            default=Permission.INCIDENT_WORK,
+        )
+    ),
+]
+Commenter = Annotated[Principal, require(Permission.INCIDENT_COMMENT)]
 IfMatch = Annotated[str | None, Header(description='The ETag you read, e.g. "3"')]
 
 
@@ -118,7 +129,7 @@ def patch_incident(
 @router.post("/{ref}/actions/{action}", summary="Move an incident through its lifecycle")
 def act_on_incident(
     app: AppDep,
-    principal: Participant,
+    principal: ActionTaker,
     ref: str,
     action: Action,
     response: Response,
@@ -136,7 +147,7 @@ def act_on_incident(
     status_code=status.HTTP_201_CREATED,
     summary="Add a work note (internal) or a comment the requester sees",
 )
-def add_note(app: AppDep, principal: Participant, ref: str, data: NoteIn) -> NoteOut:
+def add_note(app: AppDep, principal: Commenter, ref: str, data: NoteIn) -> NoteOut:
     return app.incidents.add_note(principal, ref, data)
 
 

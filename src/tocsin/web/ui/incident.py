@@ -1,0 +1,125 @@
+"""One incident in the staff console: its fields, lifecycle actions, notes and timeline."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from pydantic import ValidationError
+
+from tocsin.auth.roles import Permission
+from tocsin.core.errors import NotFound, StaleVersion, TocsinError
+from tocsin.incidents.actions import ACTION_FIELDS
+from tocsin.incidents.lifecycle import Action, HoldReason, ResolutionCode
+from tocsin.incidents.schemas import ActionIn, NoteIn
+from tocsin.web.access import PUBLIC, get_app
+from tocsin.web.ui.forms import FormErrors, choices_for, errors_from, filled, version_of
+from tocsin.web.ui.notices import notice
+from tocsin.web.ui.pages import FormData, PageRoute, PostedStaff, Redirect, SignedIn, see_other
+from tocsin.web.ui.render import page
+from tocsin.web.ui.session import Visitor
+
+# Every route here depends on PUBLIC for the access rule and checks the session itself
+# (SignedIn / PostedStaff redirect to /login); the services check role and tenant.
+router = APIRouter(include_in_schema=False, route_class=PageRoute)
+
+STALE = (
+    "Someone else changed this incident while you were looking at it, so your change was "
+    "not applied. The page now shows the current version; check it and try again."
+)
+
+
+def needed(action: Action) -> Permission:
+    return Permission.INCIDENT_REOPEN if action is Action.REOPEN else Permission.INCIDENT_WORK
+
+
+def _detail(
+    request: Request,
+    visitor: Visitor,
+    ref: str,
+    *,
+    errors: FormErrors | None = None,
+    failed_action: str = "",
+    values: dict[str, str] | None = None,
+    ok: str = "",
+) -> Response:
+    app = get_app(request)
+    principal = visitor.principal
+    incident = app.incidents.get(principal, ref)
+    timeline = app.incidents.timeline(principal, incident.number).items
+    errors = errors or FormErrors()
+    can_work = principal.can(Permission.INCIDENT_WORK)
+    actions = [a for a in incident.allowed_actions if principal.can(needed(a))]
+    return page(
+        request,
+        "incident.html",
+        visitor=visitor,
+        status=errors.status if errors else 200,
+        incident=incident,
+        timeline=timeline,
+        actions=actions,
+        errors=errors,
+        failed_action=failed_action,
+        values=values or {},
+        notice=notice(ok),
+        choices=choices_for(app, principal) if can_work else None,
+        hold_reasons=list(HoldReason),
+        resolution_codes=list(ResolutionCode),
+        can_work=can_work,
+        can_comment=principal.can(Permission.INCIDENT_COMMENT),
+    )
+
+
+@router.get("/incidents/{ref}", dependencies=[PUBLIC])
+def incident_detail(request: Request, visitor: SignedIn, ref: str, ok: str = "") -> Response:
+    if not visitor.principal.is_staff:
+        raise Redirect(f"/portal/incidents/{ref}")
+    return _detail(request, visitor, ref, ok=ok)
+
+
+@router.post("/incidents/{ref}/actions/{action}", dependencies=[PUBLIC])
+def incident_action(
+    request: Request, visitor: PostedStaff, form: FormData, ref: str, action: str
+) -> Response:
+    try:
+        chosen = Action(action)
+    except ValueError:
+        raise NotFound(f"There is no action {action!r}.") from None
+    values = filled(form, ACTION_FIELDS[chosen])
+    try:
+        data = ActionIn.model_validate(values)
+        incident = get_app(request).actions.perform(
+            visitor.principal, ref, chosen, data, if_match=version_of(form)
+        )
+    except StaleVersion as exc:
+        errors = FormErrors(summary=f"{STALE} ({exc.detail})", status=exc.status)
+        return _detail(
+            request, visitor, ref, errors=errors, failed_action=chosen.value, values=values
+        )
+    except (ValidationError, TocsinError) as exc:
+        # An unknown team or assignee is a mistake on the form; a missing incident
+        # raises NotFound again while the page is drawn, and becomes a 404 page.
+        return _detail(
+            request,
+            visitor,
+            ref,
+            errors=errors_from(exc),
+            failed_action=chosen.value,
+            values=values,
+        )
+    return see_other(f"/incidents/{incident.number}?ok={chosen.value}")
+
+
+@router.post("/incidents/{ref}/notes", dependencies=[PUBLIC])
+def incident_note(request: Request, visitor: PostedStaff, form: FormData, ref: str) -> Response:
+    internal = form.get("kind", "work_note") != "comment"
+    values = {"body": form.get("body", ""), "kind": "work_note" if internal else "comment"}
+    try:
+        data = NoteIn(body=values["body"], internal=internal)
+        get_app(request).incidents.add_note(visitor.principal, ref, data)
+    except (ValidationError, TocsinError) as exc:
+        return _detail(
+            request, visitor, ref, errors=errors_from(exc), failed_action="note", values=values
+        )
+    return see_other(f"/incidents/{quote(ref, safe='')}?ok={values['kind']}#timeline")

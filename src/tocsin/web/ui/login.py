@@ -1,0 +1,91 @@
+"""Sign-in and sign-out: the session cookie is issued here and nowhere else."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from tocsin.core.errors import NotAuthenticated
+from tocsin.web.access import PUBLIC, get_app
+from tocsin.web.sessions import COOKIE
+from tocsin.web.ui.pages import FormData, PageRoute, Posted, see_other
+from tocsin.web.ui.render import page
+from tocsin.web.ui.session import (
+    client_ip,
+    codec_of,
+    current_visitor,
+    home_for,
+    safe_next,
+    same_origin,
+)
+
+# Sign-in is public by nature; sign-out checks the session and CSRF token itself (Posted).
+router = APIRouter(include_in_schema=False, route_class=PageRoute)
+NextParam = Annotated[str, Query(alias="next")]
+
+
+def _login_form(
+    request: Request, *, next_path: str | None, email: str = "", error: str = "", status: int = 200
+) -> Response:
+    return page(
+        request,
+        "login.html",
+        visitor=None,
+        status=status,
+        next_path=next_path or "",
+        email=email,
+        error=error,
+    )
+
+
+@router.get("/login", dependencies=[PUBLIC])
+def login_form(request: Request, next_path: NextParam = "") -> Response:
+    visitor = current_visitor(request)
+    if visitor is not None:
+        return see_other(safe_next(next_path) or visitor.home)
+    return _login_form(request, next_path=safe_next(next_path))
+
+
+@router.post("/login", dependencies=[PUBLIC])
+def login(request: Request, form: FormData) -> Response:
+    app = get_app(request)
+    next_path = safe_next(form.get("next"))
+    email = form.get("email", "").strip()
+    if not same_origin(request, app.settings.base_url):
+        return _login_form(
+            request,
+            next_path=next_path,
+            email=email,
+            error="This sign-in form did not come from this site; open /login and try again.",
+            status=403,
+        )
+    try:
+        principal = app.auth.login(email, form.get("password", ""), source=client_ip(request))
+    except NotAuthenticated as exc:
+        return _login_form(request, next_path=next_path, email=email, error=exc.detail, status=401)
+    codec = codec_of(request)
+    target = home_for(principal)
+    if next_path and (principal.is_staff or next_path.startswith("/portal")):
+        target = next_path
+    response = see_other(target)
+    response.set_cookie(
+        COOKIE,
+        codec.issue(principal.user_id),
+        max_age=codec.max_age,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+    )
+    return response
+
+
+@router.post("/logout", dependencies=[PUBLIC])
+def logout(request: Request, visitor: Posted) -> Response:
+    response = see_other("/login")
+    response.delete_cookie(
+        COOKIE, path="/", httponly=True, samesite="lax", secure=request.url.scheme == "https"
+    )
+    return response

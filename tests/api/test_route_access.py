@@ -1,0 +1,160 @@
+"""Generated from the route table: every route has an access rule, and every role gets
+exactly what that rule says, on every route. A new route without a rule, or without a
+sample request here, fails this file."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi.routing import APIRoute
+from starlette.routing import Mount, Route
+
+from tocsin.auth.roles import ROLE_PERMISSIONS, Role
+from tocsin.incidents.schemas import IncidentIn
+from tocsin.web.access import Public, Require
+
+from .conftest import PEOPLE, World
+
+# FastAPI's own documentation routes and the static files are public by nature.
+FRAMEWORK_ROUTES = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/static"}
+
+# One valid-looking request per route: enough to get past validation, so the answer shows
+# the access decision rather than a 422.
+SAMPLE_BODIES: dict[tuple[str, str], Any] = {
+    ("POST", "/api/v1/incidents"): {"title": "Sample", "customer": "acme"},
+    ("PATCH", "/api/v1/incidents/{ref}"): {"title": "Sample edited"},
+    ("POST", "/api/v1/incidents/{ref}/actions/{action}"): None,
+    ("POST", "/api/v1/incidents/{ref}/notes"): {"body": "hello", "internal": False},
+    ("POST", "/api/v1/customers"): {"slug": "initech", "name": "Initech"},
+    ("PATCH", "/api/v1/customers/{slug}"): {"name": "Acme Corporation"},
+    ("POST", "/api/v1/users"): {"email": "new@example.com", "role": "agent"},
+    ("PATCH", "/api/v1/users/{ref}"): {"name": "Alice A."},
+    ("POST", "/api/v1/tokens"): {"name": "ci"},
+    ("POST", "/api/v1/teams"): {"slug": "net", "name": "Network"},
+    ("PATCH", "/api/v1/teams/{slug}"): {"name": "Ops"},
+    ("POST", "/api/v1/services"): {"slug": "mail", "name": "Mail"},
+    ("PATCH", "/api/v1/services/{slug}"): {"name": "Acme web shop"},
+    ("POST", "/api/v1/categories"): {"name": "Facilities"},
+}
+
+
+def _rule(route: APIRoute) -> Require | Public | None:
+    stack = list(route.dependant.dependencies)
+    while stack:
+        dependency = stack.pop()
+        if isinstance(dependency.call, Require | Public):
+            return dependency.call
+        stack.extend(dependency.dependencies)
+    return None
+
+
+def _api_routes(world: World) -> list[tuple[str, APIRoute]]:
+    out = []
+    for route in world.client.app.routes:  # type: ignore[attr-defined]
+        if isinstance(route, APIRoute):
+            out.extend((method, route) for method in sorted(route.methods))
+    return out
+
+
+def test_every_route_declares_an_access_rule(world: World) -> None:
+    unguarded = []
+    for route in world.client.app.routes:  # type: ignore[attr-defined]
+        if isinstance(route, APIRoute):
+            if _rule(route) is None:
+                unguarded.append(f"{sorted(route.methods)} {route.path}")
+        elif isinstance(route, Mount | Route) and route.path not in FRAMEWORK_ROUTES:
+            unguarded.append(f"{route.path} (not an APIRoute: cannot carry an access rule)")
+    assert not unguarded, f"routes without an access rule: {unguarded}"
+
+
+def _path_values(world: World, incident: str, token_id: int) -> dict[str, dict[str, str]]:
+    """Path parameter values, per route prefix, pointing at objects of customer acme or the
+    provider: visible to staff of the provider, invisible to staff of globex."""
+    return {
+        "/api/v1/customers/": {"slug": "acme"},
+        "/api/v1/teams/": {"slug": "ops"},
+        "/api/v1/services/": {"slug": "acme-web"},
+        "/api/v1/users/": {"ref": "alice@acme.test"},
+        "/api/v1/tokens/": {"token_id": str(token_id)},
+        "/api/v1/incidents/": {"ref": incident, "action": "acknowledge"},
+    }
+
+
+def _fill(path: str, values: dict[str, dict[str, str]]) -> str:
+    for prefix, params in values.items():
+        if path.startswith(prefix):
+            for name, value in params.items():
+                path = path.replace("{" + name + "}", value)
+    assert "{" not in path, f"add a sample path value for {path} in this test"
+    return path
+
+
+def _call(world: World, method: str, route: APIRoute, who: str | None, path: str) -> int:
+    key = (method, route.path)
+    if method in ("POST", "PATCH", "PUT"):
+        assert key in SAMPLE_BODIES, f"add a sample body for {method} {route.path}"
+    headers = world.h(who) if who else {}
+    body = SAMPLE_BODIES.get(key)
+    response = world.client.request(
+        method, path, headers=headers, json=body if body is not None else None
+    )
+    return response.status_code
+
+
+def _fresh_incident(world: World) -> str:
+    admin = world.principals["admin"]
+    incident = world.app.incidents.create(
+        admin, IncidentIn(title="Access probe", customer="acme", requester="alice@acme.test")
+    )
+    return incident.number
+
+
+@pytest.mark.parametrize("who", [None, *PEOPLE])
+def test_each_role_gets_exactly_what_the_rule_says(world: World, who: str | None) -> None:
+    token_id = world.client.get("/api/v1/tokens", headers=world.h("requester")).json()["items"][0][
+        "id"
+    ]
+    mismatches = []
+    for method, route in _api_routes(world):
+        rule = _rule(route)
+        assert rule is not None
+        incident = _fresh_incident(world)  # a fresh target: earlier calls may have moved one
+        values = _path_values(world, incident, token_id)
+        path = _fill(route.path, values)
+        status = _call(world, method, route, who, path)
+        if isinstance(rule, Public):
+            if status >= 400:
+                mismatches.append(f"{method} {route.path}: public route answered {status}")
+            continue
+        if who is None:
+            if status != 401:
+                mismatches.append(f"{method} {route.path}: anonymous got {status}, not 401")
+            continue
+        role = Role(PEOPLE[who][1])
+        permission = rule.permission_for({"action": values["/api/v1/incidents/"]["action"]})
+        allowed = permission is None or permission in ROLE_PERMISSIONS[role]
+        if not allowed and status != 403:
+            mismatches.append(f"{method} {route.path}: {who} ({role}) got {status}, not 403")
+        if allowed and status in (401, 403):
+            mismatches.append(f"{method} {route.path}: {who} ({role}) refused with {status}")
+    assert not mismatches, "\n".join(mismatches)
+
+
+def test_objects_of_another_customer_answer_404(world: World) -> None:
+    """A globex agent is allowed these routes by role, but not these acme/provider objects."""
+    token_id = world.client.get("/api/v1/tokens", headers=world.h("admin")).json()["items"][0]["id"]
+    wrong = []
+    for method, route in _api_routes(world):
+        if "{" not in route.path:
+            continue
+        rule = _rule(route)
+        assert isinstance(rule, Require)
+        permission = rule.permission_for({"action": "acknowledge"})
+        if permission is not None and permission not in ROLE_PERMISSIONS[Role.AGENT]:
+            continue
+        path = _fill(route.path, _path_values(world, _fresh_incident(world), token_id))
+        status = _call(world, method, route, "globex_agent", path)
+        if status != 404:
+            wrong.append(f"{method} {path}: globex agent got {status}, not 404")
+    assert not wrong, "\n".join(wrong)

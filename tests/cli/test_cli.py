@@ -1,0 +1,124 @@
+"""The `tocsin` command as a user types it (in-process, against a real database)."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from tocsin.cli.main import app as cli
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def tocsin(database_url: str):  # type: ignore[no-untyped-def]
+    env = {
+        "TOCSIN_DATABASE_URL": database_url,
+        "TOCSIN_LOG_FORMAT": "text",
+        "TOCSIN_SECRET_KEY": "cli-test",
+        "COLUMNS": "200",
+    }
+
+    def run(*args: str, stdin: str | None = None, code: int = 0) -> str:
+        result = runner.invoke(cli, list(args), env=env, input=stdin)
+        assert result.exit_code == code, f"{args}: {result.output}"
+        return result.output
+
+    return run
+
+
+def test_users_tokens_and_incidents_from_the_terminal(tocsin) -> None:  # type: ignore[no-untyped-def]
+    tocsin("db", "upgrade")
+    assert "current" in tocsin("db", "current")
+    tocsin(
+        "user",
+        "create",
+        "ops@example.com",
+        "--role",
+        "agent",
+        "--time-zone",
+        "Europe/Berlin",
+        "--password-stdin",
+        stdin="a very long password\n",
+    )
+    out = tocsin("user", "create", "ops@example.com", "--role", "agent", code=1)
+    assert "already exists" in out
+    out = tocsin("user", "create", "x@example.com", "--role", "wizard", code=2)
+    assert "wizard" in out
+    token = tocsin("token", "create", "ops@example.com", "--name", "ci").strip().splitlines()[-1]
+    assert token.startswith("tcn_")
+    number = (
+        tocsin(
+            "incident",
+            "create",
+            "--title",
+            "Mail queue stuck",
+            "--impact",
+            "1",
+            "--urgency",
+            "2",
+            "--as",
+            "ops@example.com",
+        )
+        .strip()
+        .splitlines()[-1]
+    )
+    assert number == "INC0001001"
+    assert "Mail queue stuck" in tocsin("incident", "list")
+    tocsin("incident", "acknowledge", number, "--as", "ops@example.com")
+    tocsin("incident", "note", number, "Queue drained", "--as", "ops@example.com")
+    out = tocsin("incident", "close", number, code=1)
+    assert "Actions allowed from this state" in out
+    tocsin(
+        "incident",
+        "resolve",
+        number,
+        "--code",
+        "solved_permanently",
+        "--notes",
+        "Restarted postfix",
+    )
+    shown = tocsin("incident", "show", number, "--as", "ops@example.com")
+    assert "resolved" in shown
+    assert " CET" in shown or " CEST" in shown  # the acting user's zone: Europe/Berlin
+    timeline = tocsin("incident", "timeline", number)
+    assert "acknowledge" in timeline
+    assert "resolve" in timeline
+    assert "Audit chain intact" in tocsin("audit", "verify")
+
+
+def test_audit_verify_fails_on_tampering(tocsin, database_url: str) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import text
+
+    from tocsin.db.engine import build_engine
+
+    tocsin("user", "create", "a@example.com", "--role", "admin")
+    tocsin("incident", "create", "--title", "one")
+    tocsin("incident", "create", "--title", "two")
+    engine = build_engine(database_url, pool_size=1)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE audit_log SET actor = 'mallory' WHERE seq = 2"))
+    engine.dispose()
+    out = tocsin("audit", "verify", code=1)
+    assert "BROKEN at entry 2" in out
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        [],
+        ["serve"],
+        ["worker"],
+        ["db"],
+        ["user", "create"],
+        ["token", "create"],
+        ["incident"],
+        ["incident", "resolve"],
+        ["audit", "verify"],
+        ["demo"],
+    ],
+)
+def test_every_command_has_help(command: list[str]) -> None:
+    result = runner.invoke(cli, [*command, "--help"])
+    assert result.exit_code == 0
+    assert "Usage" in result.output
