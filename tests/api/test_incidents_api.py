@@ -288,3 +288,16 @@ def test_operations_endpoints(world: World) -> None:
     spec = c.get("/openapi.json").json()
     assert "/api/v1/incidents/{ref}/actions/{action}" in spec["paths"]
     assert c.get("/docs").status_code == 200
+
+
+def test_users_set_their_own_time_zone(world: World) -> None:
+    r = world.client.patch(
+        "/api/v1/me", headers=world.h("requester"), json={"time_zone": "America/New_York"}
+    )
+    assert r.status_code == 200
+    assert r.json()["time_zone"] == "America/New_York"
+    r = world.client.patch(
+        "/api/v1/me", headers=world.h("requester"), json={"time_zone": "Mars/Olympus"}
+    )
+    assert r.status_code == 422
+    assert "not a known time zone" in r.json()["detail"]

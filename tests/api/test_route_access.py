@@ -31,6 +31,7 @@ SAMPLE_BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/api/v1/users"): {"email": "new@example.com", "role": "agent"},
     ("PATCH", "/api/v1/users/{ref}"): {"name": "Alice A."},
     ("POST", "/api/v1/tokens"): {"name": "ci"},
+    ("PATCH", "/api/v1/me"): {"time_zone": "Europe/Paris"},
     ("POST", "/api/v1/teams"): {"slug": "net", "name": "Network"},
     ("PATCH", "/api/v1/teams/{slug}"): {"name": "Ops"},
     ("POST", "/api/v1/services"): {"slug": "mail", "name": "Mail"},

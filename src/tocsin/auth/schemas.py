@@ -3,15 +3,33 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from tocsin.auth.roles import Role
 from tocsin.core.validation import Email, Name, Slug, TimeZoneName
 
 
+def _reject_nul(value: Any) -> Any:
+    if isinstance(value, str) and "\x00" in value:
+        raise ValueError("text must not contain NUL characters (\\u0000)")
+    if isinstance(value, list):
+        for item in value:
+            _reject_nul(item)
+    return value
+
+
 class StrictModel(BaseModel):
+    """Request bodies: unknown fields are mistakes, NUL characters are refused everywhere
+    (PostgreSQL cannot store them, and SQLite must not accept what PostgreSQL refuses)."""
+
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        return _reject_nul(value)
 
 
 class CustomerIn(StrictModel):
@@ -48,6 +66,11 @@ class UserPatch(StrictModel):
     time_zone: TimeZoneName | None = None
     active: bool | None = None
     password: str | None = Field(default=None, min_length=8, max_length=256)
+
+
+class MePatch(StrictModel):
+    name: Name | None = None
+    time_zone: TimeZoneName | None = None
 
 
 class UserOut(BaseModel):

@@ -14,6 +14,7 @@ from tocsin.auth.schemas import (
     CustomerIn,
     CustomerOut,
     CustomerPatch,
+    MePatch,
     TokenCreated,
     TokenOut,
     UserIn,
@@ -304,6 +305,31 @@ class AuthService:
             if data.password is not None:
                 user.password_hash = hash_password(data.password)
                 changes["password"] = ["***", "***"]
+            if changes:
+                self._event(
+                    uow,
+                    principal.actor,
+                    "user.updated",
+                    "user",
+                    user.id,
+                    user.customer_id,
+                    changes=changes,
+                )
+            return self._user_out(uow.session, user)
+
+    def patch_me(self, principal: Principal, data: MePatch) -> UserOut:
+        """Anyone may change their own display name and time zone."""
+        principal.require(Permission.SELF)
+        with self.db.unit_of_work() as uow:
+            user = uow.session.get(User, principal.user_id)
+            if user is None:
+                raise NotFound("Only a signed-in user has a profile.")
+            changes: dict[str, list[object]] = {}
+            for field in ("name", "time_zone"):
+                value = getattr(data, field)
+                if value is not None and value != getattr(user, field):
+                    changes[field] = [getattr(user, field), value]
+                    setattr(user, field, value)
             if changes:
                 self._event(
                     uow,

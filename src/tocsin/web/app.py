@@ -9,7 +9,8 @@ from tocsin.bootstrap import Tocsin
 from tocsin.web import errors
 from tocsin.web.api import ops
 from tocsin.web.api.v1 import audit, catalog, directory, incidents
-from tocsin.web.metrics import Metrics, RequestMiddleware
+from tocsin.web.metrics import Metrics
+from tocsin.web.middleware import RequestMiddleware
 from tocsin.web.sessions import SessionCodec
 
 MAX_BODY = 1024 * 1024

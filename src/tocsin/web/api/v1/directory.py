@@ -12,6 +12,7 @@ from tocsin.auth.schemas import (
     CustomerIn,
     CustomerOut,
     CustomerPatch,
+    MePatch,
     TokenCreated,
     TokenIn,
     TokenOut,
@@ -86,6 +87,11 @@ def patch_user(app: AppDep, principal: UserAdmin, ref: str, data: UserPatch) -> 
 @router.get("/me", tags=["users"], summary="The signed-in user")
 def me(app: AppDep, principal: Self) -> UserOut:
     return app.auth.get_user(principal, str(principal.user_id))
+
+
+@router.patch("/me", tags=["users"], summary="Change your own name or time zone")
+def patch_me(app: AppDep, principal: Self, data: MePatch) -> UserOut:
+    return app.auth.patch_me(principal, data)
 
 
 @router.post(

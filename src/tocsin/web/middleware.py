@@ -1,0 +1,127 @@
+"""Request middleware: refuses oversized bodies and NUL in addresses, times, counts and logs
+every request."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from tocsin.web.metrics import Metrics
+
+log = logging.getLogger("tocsin.http")
+
+
+def _route_template(scope: Scope) -> str:
+    route = scope.get("route")
+    path = getattr(route, "path", None)
+    return str(path) if path else "unmatched"
+
+
+class RequestMiddleware:
+    """Times every request, counts it, logs it, and refuses bodies over the limit."""
+
+    def __init__(self, app: ASGIApp, *, metrics: Metrics, max_body: int) -> None:
+        self.app = app
+        self.metrics = metrics
+        self.max_body = max_body
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status_holder: dict[str, Any] = {"status": 500}
+        headers = dict(scope.get("headers") or [])
+        declared = headers.get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_body:
+            await _refuse(
+                send,
+                413,
+                "Payload too large",
+                f"The request body is larger than {self.max_body // 1024} KB.",
+            )
+            self._observe(scope, 413, started)
+            return
+        if _has_nul(scope):
+            await _refuse(
+                send,
+                400,
+                "Bad request",
+                "The address contains a NUL character (%00), which is never valid.",
+            )
+            self._observe(scope, 400, started)
+            return
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body:
+                    raise _BodyTooLarge
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status_holder["status"] = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, tracking_send)
+        except _BodyTooLarge:
+            await _refuse(
+                send,
+                413,
+                "Payload too large",
+                f"The request body is larger than {self.max_body // 1024} KB.",
+            )
+            status_holder["status"] = 413
+        self._observe(scope, int(status_holder["status"]), started)
+
+    def _observe(self, scope: Scope, status: int, started: float) -> None:
+        elapsed = time.perf_counter() - started
+        route = _route_template(scope)
+        method = scope.get("method", "")
+        self.metrics.requests.labels(method=method, route=route, status=str(status)).inc()
+        self.metrics.latency.labels(method=method, route=route).observe(elapsed)
+        if route not in ("/healthz", "/metrics"):
+            log.info(
+                "request",
+                extra={
+                    "method": method,
+                    "path": scope.get("path"),
+                    "status": status,
+                    "ms": round(elapsed * 1000, 2),
+                },
+            )
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+def _has_nul(scope: Scope) -> bool:
+    raw = (scope.get("raw_path") or b"") + b"?" + (scope.get("query_string") or b"")
+    return b"\x00" in raw or b"%00" in raw.lower() or "\x00" in scope.get("path", "")
+
+
+async def _refuse(send: Send, status: int, title: str, detail: str) -> None:
+    body = json.dumps(
+        {"type": "about:blank", "title": title, "status": status, "detail": detail}
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/problem+json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
