@@ -4,6 +4,7 @@ sample request here, fails this file."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -18,6 +19,8 @@ from .conftest import PEOPLE, World
 
 # FastAPI's own documentation routes and the static files are public by nature.
 FRAMEWORK_ROUTES = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/static"}
+# Pages anyone may see: operations endpoints and the sign-in form.
+PUBLIC_PAGES = {"/healthz", "/readyz", "/metrics", "/login"}
 
 # One valid-looking request per route: enough to get past validation, so the answer shows
 # the access decision rather than a 422.
@@ -40,7 +43,34 @@ SAMPLE_BODIES: dict[tuple[str, str], Any] = {
 }
 
 
-def _rule(route: APIRoute) -> Require | Public | None:
+@dataclass(frozen=True)
+class Endpoint:
+    path: str
+    methods: frozenset[str]
+    dependant: Any
+
+
+def _endpoints(app: Any) -> tuple[list[Endpoint], list[str]]:
+    """Every endpoint, including those of included routers (FastAPI wraps them), plus the
+    paths of anything that is not an endpoint and so cannot carry an access rule."""
+    endpoints: list[Endpoint] = []
+    others: list[str] = []
+    for route in app.routes:
+        if isinstance(route, APIRoute):
+            endpoints.append(Endpoint(route.path, frozenset(route.methods), route.dependant))
+        elif hasattr(route, "effective_route_contexts"):
+            for context in route.effective_route_contexts():
+                endpoints.append(
+                    Endpoint(context.path, frozenset(context.methods or ()), context.dependant)
+                )
+        elif isinstance(route, Mount | Route):
+            others.append(route.path)
+        else:
+            others.append(repr(route))
+    return endpoints, others
+
+
+def _rule(route: Endpoint) -> Require | Public | None:
     stack = list(route.dependant.dependencies)
     while stack:
         dependency = stack.pop()
@@ -50,23 +80,37 @@ def _rule(route: APIRoute) -> Require | Public | None:
     return None
 
 
-def _api_routes(world: World) -> list[tuple[str, APIRoute]]:
-    out = []
-    for route in world.client.app.routes:  # type: ignore[attr-defined]
-        if isinstance(route, APIRoute):
-            out.extend((method, route) for method in sorted(route.methods))
+def _api_routes(world: World) -> list[tuple[str, Endpoint]]:
+    endpoints, _ = _endpoints(world.client.app)
+    out = [
+        (method, e) for e in endpoints if e.path.startswith("/api/") for method in sorted(e.methods)
+    ]
+    assert len(out) >= 30, f"only {len(out)} API endpoints found: the route walk is broken"
     return out
 
 
 def test_every_route_declares_an_access_rule(world: World) -> None:
-    unguarded = []
-    for route in world.client.app.routes:  # type: ignore[attr-defined]
-        if isinstance(route, APIRoute):
-            if _rule(route) is None:
-                unguarded.append(f"{sorted(route.methods)} {route.path}")
-        elif isinstance(route, Mount | Route) and route.path not in FRAMEWORK_ROUTES:
-            unguarded.append(f"{route.path} (not an APIRoute: cannot carry an access rule)")
+    endpoints, others = _endpoints(world.client.app)
+    assert len(endpoints) >= 40, "the route walk found too few endpoints"
+    unguarded = [f"{sorted(e.methods)} {e.path}" for e in endpoints if _rule(e) is None]
+    unguarded += [
+        f"{path} (not an endpoint: cannot carry an access rule)"
+        for path in others
+        if path not in FRAMEWORK_ROUTES
+    ]
     assert not unguarded, f"routes without an access rule: {unguarded}"
+
+
+def test_console_pages_check_the_session_themselves(world: World) -> None:
+    """HTML pages are PUBLIC at the route level and redirect to sign-in without a session."""
+    endpoints, _ = _endpoints(world.client.app)
+    pages = [e for e in endpoints if not e.path.startswith("/api/") and "GET" in e.methods]
+    guarded = [e.path for e in pages if e.path not in PUBLIC_PAGES and "{" not in e.path]
+    assert guarded, "no console pages found"
+    for path in guarded:
+        r = world.client.get(path, follow_redirects=False)
+        assert r.status_code in (302, 303, 307), f"{path} answered {r.status_code} anonymously"
+        assert r.headers["location"].startswith("/login"), path
 
 
 def _path_values(world: World, incident: str, token_id: int) -> dict[str, dict[str, str]]:
@@ -91,7 +135,7 @@ def _fill(path: str, values: dict[str, dict[str, str]]) -> str:
     return path
 
 
-def _call(world: World, method: str, route: APIRoute, who: str | None, path: str) -> int:
+def _call(world: World, method: str, route: Endpoint, who: str | None, path: str) -> int:
     key = (method, route.path)
     if method in ("POST", "PATCH", "PUT"):
         assert key in SAMPLE_BODIES, f"add a sample body for {method} {route.path}"
@@ -113,9 +157,10 @@ def _fresh_incident(world: World) -> str:
 
 @pytest.mark.parametrize("who", [None, *PEOPLE])
 def test_each_role_gets_exactly_what_the_rule_says(world: World, who: str | None) -> None:
-    token_id = world.client.get("/api/v1/tokens", headers=world.h("requester")).json()["items"][0][
-        "id"
-    ]
+    # A token nobody authenticates with: revoking it must not lock the caller out.
+    token_id = world.app.auth.create_token(
+        world.principals["requester"], email=None, name="probe"
+    ).id
     mismatches = []
     for method, route in _api_routes(world):
         rule = _rule(route)
@@ -144,7 +189,7 @@ def test_each_role_gets_exactly_what_the_rule_says(world: World, who: str | None
 
 def test_objects_of_another_customer_answer_404(world: World) -> None:
     """A globex agent is allowed these routes by role, but not these acme/provider objects."""
-    token_id = world.client.get("/api/v1/tokens", headers=world.h("admin")).json()["items"][0]["id"]
+    token_id = world.app.auth.create_token(world.principals["admin"], email=None, name="probe").id
     wrong = []
     for method, route in _api_routes(world):
         if "{" not in route.path:

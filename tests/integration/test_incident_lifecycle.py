@@ -145,6 +145,9 @@ def test_reassignments_are_counted(org: Org) -> None:
 def test_service_routes_to_its_team(org: Org) -> None:
     inc = org.open(service="web")
     assert (inc.customer, inc.team, inc.state) == ("acme", "ops", "assigned")
+    # also when the reporter is a requester, who cannot see the provider's teams
+    inc = org.app.incidents.create(org.requester, IncidentIn(title="Shop down", service="web"))
+    assert (inc.customer, inc.team, inc.state) == ("acme", "ops", "assigned")
 
 
 def test_stale_version_is_refused(org: Org) -> None:

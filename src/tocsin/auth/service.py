@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tocsin.auth.models import ApiToken, Customer, User
+from tocsin.auth.models import ApiToken, Customer, User, WebSession
 from tocsin.auth.principal import Principal
 from tocsin.auth.roles import Permission, Role
 from tocsin.auth.schemas import (
@@ -475,6 +476,56 @@ class AuthService:
         if principal is None:
             raise NotAuthenticated("The e-mail address or password is not right.")
         return principal
+
+    def open_session(self, principal: Principal, *, max_age_seconds: int) -> str:
+        """A new console session for a signed-in user; returns the nonce for its cookie."""
+        nonce = secrets.token_urlsafe(24)
+        now = self.clock.now()
+        with self.db.unit_of_work() as uow:
+            uow.session.add(
+                WebSession(
+                    id=token_digest(nonce),
+                    user_id=principal.user_id,
+                    created_at=now,
+                    expires_at=now + timedelta(seconds=max_age_seconds),
+                    revoked_at=None,
+                )
+            )
+        return nonce
+
+    def session_principal(self, user_id: int, nonce: str) -> Principal | None:
+        """The user behind a console session, if it is still open and the user active."""
+        now = self.clock.now()
+        with self.db.read() as session:
+            row = session.get(WebSession, token_digest(nonce))
+            if (
+                row is None
+                or row.user_id != user_id
+                or row.revoked_at is not None
+                or row.expires_at <= now
+            ):
+                return None
+            user = session.get(User, user_id)
+            if user is None or not user.active:
+                return None
+            return principal_for(session, user)
+
+    def close_session(self, principal: Principal, nonce: str, *, source: str) -> None:
+        """Sign-out: the session is revoked server-side, so a copied cookie dies with it."""
+        with self.db.unit_of_work() as uow:
+            row = uow.session.get(WebSession, token_digest(nonce))
+            if row is None or row.user_id != principal.user_id or row.revoked_at is not None:
+                return
+            row.revoked_at = self.clock.now()
+            self._event(
+                uow,
+                principal.actor,
+                "auth.logout",
+                "user",
+                principal.user_id,
+                principal.customer_id,
+                source=source,
+            )
 
     def principal_by_id(self, user_id: int) -> Principal | None:
         with self.db.read() as session:

@@ -13,7 +13,7 @@ from tocsin.auth.models import User
 from tocsin.auth.principal import Principal
 from tocsin.auth.roles import Permission
 from tocsin.auth.service import customer_by_slug, default_customer, user_by_ref
-from tocsin.catalog.models import Category, Service, Team
+from tocsin.catalog.models import Category, Service
 from tocsin.catalog.service import category_by_name, service_by_slug
 from tocsin.core.clock import Clock
 from tocsin.core.errors import Conflict, PermissionDenied, StaleVersion, ValidationFailed
@@ -295,25 +295,22 @@ class IncidentService:
             incident.number = format_number(counters.take(s, "incident"))
             s.add(incident)
             s.flush()
-            team_ref = data.team
-            if (
-                team_ref is None
-                and data.assignee is None
-                and service is not None
-                and service.team_id is not None
-            ):
-                team_ref = label(s, Team, service.team_id)
-            if team_ref is not None or data.assignee is not None:
+            if data.team is not None or data.assignee is not None:
                 apply_assignment(
                     s,
                     principal,
                     incident,
                     ChangeSet(),
-                    team_ref=team_ref,
+                    team_ref=data.team,
                     assignee_ref=data.assignee,
-                    set_team=team_ref is not None,
+                    set_team=data.team is not None,
                     set_assignee=data.assignee is not None,
                 )
+                incident.state = State.ASSIGNED.value
+            elif service is not None and service.team_id is not None:
+                # Routing to the service's team is the system's doing, not the reporter's:
+                # a requester may report against a service whose team it cannot see.
+                incident.team_id = service.team_id
                 incident.state = State.ASSIGNED.value
             share_ids = self._shares(s, principal, incident, data.shared_with)
             s.add_all(IncidentShare(incident_id=incident.id, user_id=u) for u in share_ids)

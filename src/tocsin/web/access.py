@@ -52,7 +52,7 @@ def authenticate(request: Request) -> Principal:
     cookie = request.cookies.get(COOKIE)
     session = codec.read(cookie)
     if session is not None and cookie is not None:
-        principal = app.auth.principal_by_id(session[0])
+        principal = app.auth.session_principal(*session)
         if principal is not None:
             if request.method not in SAFE_METHODS and not codec.csrf_ok(
                 cookie, request.headers.get("x-csrf-token")

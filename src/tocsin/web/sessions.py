@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import secrets
 
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner
 
@@ -17,9 +16,10 @@ class SessionCodec:
         self._csrf_key = hashlib.sha256(("csrf:" + secret_key).encode()).digest()
         self.max_age = max_age
 
-    def issue(self, user_id: int) -> str:
-        """A fresh value at every sign-in (a new nonce), so a planted cookie is useless."""
-        return self._signer.sign(f"{user_id}:{secrets.token_urlsafe(16)}").decode()
+    def issue(self, user_id: int, nonce: str) -> str:
+        """The cookie for a session opened by `AuthService.open_session` (a new nonce at every
+        sign-in, so a planted cookie is useless)."""
+        return self._signer.sign(f"{user_id}:{nonce}").decode()
 
     def read(self, cookie: str | None) -> tuple[int, str] | None:
         if not cookie:

@@ -74,7 +74,7 @@ def _detail(
 @router.get("/incidents/{ref}", dependencies=[PUBLIC])
 def incident_detail(request: Request, visitor: SignedIn, ref: str, ok: str = "") -> Response:
     if not visitor.principal.is_staff:
-        raise Redirect(f"/portal/incidents/{ref}")
+        raise Redirect(f"/portal/incidents/{quote(ref, safe='')}")
     return _detail(request, visitor, ref, ok=ok)
 
 

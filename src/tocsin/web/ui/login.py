@@ -26,6 +26,13 @@ router = APIRouter(include_in_schema=False, route_class=PageRoute)
 NextParam = Annotated[str, Query(alias="next")]
 
 
+def _secure(request: Request) -> bool:
+    """Secure cookies when served over HTTPS, also behind a proxy that terminates TLS."""
+    return request.url.scheme == "https" or get_app(request).settings.base_url.startswith(
+        "https://"
+    )
+
+
 def _login_form(
     request: Request, *, next_path: str | None, email: str = "", error: str = "", status: int = 200
 ) -> Response:
@@ -72,20 +79,26 @@ def login(request: Request, form: FormData) -> Response:
     response = see_other(target)
     response.set_cookie(
         COOKIE,
-        codec.issue(principal.user_id),
+        codec.issue(
+            principal.user_id,
+            app.auth.open_session(principal, max_age_seconds=codec.max_age),
+        ),
         max_age=codec.max_age,
         path="/",
         httponly=True,
         samesite="lax",
-        secure=request.url.scheme == "https",
+        secure=_secure(request),
     )
     return response
 
 
 @router.post("/logout", dependencies=[PUBLIC])
 def logout(request: Request, visitor: Posted) -> Response:
+    session = codec_of(request).read(request.cookies.get(COOKIE))
+    if session is not None:
+        get_app(request).auth.close_session(
+            visitor.principal, session[1], source=client_ip(request)
+        )
     response = see_other("/login")
-    response.delete_cookie(
-        COOKIE, path="/", httponly=True, samesite="lax", secure=request.url.scheme == "https"
-    )
+    response.delete_cookie(COOKIE, path="/", httponly=True, samesite="lax", secure=_secure(request))
     return response

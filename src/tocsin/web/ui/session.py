@@ -44,7 +44,7 @@ def current_visitor(request: Request) -> Visitor | None:
     session = codec.read(cookie)
     if session is None or cookie is None:
         return None
-    principal = get_app(request).auth.principal_by_id(session[0])
+    principal = get_app(request).auth.session_principal(*session)
     if principal is None:
         return None
     return Visitor(principal=principal, csrf=codec.csrf_token(cookie))
