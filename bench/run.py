@@ -244,11 +244,18 @@ def measure(url: str, args: argparse.Namespace) -> dict[str, Any]:
             def create() -> httpx.Response:
                 return client.post("/api/v1/incidents", json=body)
 
+            def health() -> httpx.Response:
+                return client.get("/healthz")
+
             first = list_page().json()
             timed(args.warmup, list_page, 200)
             timed(args.warmup, create, 201)
+            timed(args.warmup, health, 200)
+            load_before = os.getloadavg()[0]
+            health_ms = timed(args.list_requests, health, 200)
             list_ms = timed(args.list_requests, list_page, 200)
             create_ms = timed(args.create_requests, create, 201)
+            load_after = os.getloadavg()[0]
     finally:
         process.terminate()
         process.wait(timeout=30)
@@ -265,6 +272,9 @@ def measure(url: str, args: argparse.Namespace) -> dict[str, Any]:
             **summary(list_ms),
         },
         "create": {"request": "POST /api/v1/incidents", "body": body, **summary(create_ms)},
+        # The floor under every request: HTTP, routing and middleware, no database.
+        "healthz": {"request": "GET /healthz", **summary(health_ms)},
+        "load_average": [round(load_before, 2), round(load_after, 2)],
     }
 
 
@@ -292,7 +302,9 @@ def table(results: list[dict[str, Any]], info: dict[str, Any]) -> str:
         lines.append(
             f"{'':<11} list: team {result['list']['request'].rsplit('=', 1)[-1]}, "
             f"{result['list']['team_open_incidents']:,} open, "
-            f"{result['list']['matching_total']:,} open P1/P2"
+            f"{result['list']['matching_total']:,} open P1/P2; GET /healthz median "
+            f"{result['healthz']['median_ms']:.2f}ms; load average "
+            f"{result['load_average'][0]} -> {result['load_average'][1]}"
         )
     return "\n".join(lines)
 
@@ -308,6 +320,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--list-requests", type=int, default=200)
     parser.add_argument("--create-requests", type=int, default=500)
     parser.add_argument("--warmup", type=int, default=30)
+    parser.add_argument("--label", default="", help="tag the results (e.g. the change tried)")
     args = parser.parse_args(argv)
     urls = {"sqlite": [args.sqlite_url], "postgres": [args.postgres_url]}.get(
         args.db, [args.sqlite_url, args.postgres_url]
@@ -320,10 +333,16 @@ def main(argv: Sequence[str] | None = None) -> None:
         generated = None
         if not (args.reuse and database_exists(url)):
             generated = round(generate(url, incidents=args.incidents, seed=args.seed), 1)
-        result = {"machine": info, "generated_seconds": generated, **measure(url, args)}
+        result = {
+            "label": args.label,
+            "machine": info,
+            "generated_seconds": generated,
+            **measure(url, args),
+        }
         if is_sqlite(url):
             result["sqlite_file_mib"] = round(sqlite_path(url).stat().st_size / 2**20)
-        out = RESULTS / f"{stamp}-{result['database']}.json"
+        suffix = f"-{args.label}" if args.label else ""
+        out = RESULTS / f"{stamp}-{result['database']}{suffix}.json"
         out.write_text(json.dumps(result, indent=2, default=str) + "\n")
         print(f"wrote {out.relative_to(HERE.parent)}", flush=True)
         results.append(result)

@@ -18,11 +18,14 @@ class Incident(Base):
     __table_args__ = (
         # The console's default queues: open work of a team / an assignee / a customer,
         # newest first. Partial indexes keep them small when most history is closed.
+        # priority last: the queue's priority filter and its count are answered from the
+        # index alone.
         Index(
             "ix_incidents_open_team",
             "team_id",
             "opened_at",
             "id",
+            "priority",
             sqlite_where=text(OPEN_STATES_SQL),
             postgresql_where=text(OPEN_STATES_SQL),
         ),
@@ -31,6 +34,7 @@ class Incident(Base):
             "customer_id",
             "opened_at",
             "id",
+            "priority",
             sqlite_where=text(OPEN_STATES_SQL),
             postgresql_where=text(OPEN_STATES_SQL),
         ),

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from tocsin.auth.models import Customer, User
 from tocsin.catalog.models import Category, Service, Team
@@ -14,11 +16,22 @@ from tocsin.incidents.models import Incident, IncidentShare
 from tocsin.incidents.schemas import IncidentOut, IncidentType
 
 
-def _names(session: Session, column: object, key: object, ids: set[int]) -> dict[int, str]:
-    if not ids:
-        return {}
-    rows = session.execute(select(key, column).where(key.in_(ids)))  # type: ignore[attr-defined, call-overload]
-    return {int(k): str(v) for k, v in rows}
+def _names(session: Session, model: type[Any], attribute: str, ids: set[int]) -> dict[int, str]:
+    """id -> name for the referenced rows. Rows the session already holds (the incident
+    just written, say) cost nothing; the rest come in one query."""
+    names: dict[int, str] = {}
+    missing = set()
+    for key in ids:
+        row = session.identity_map.get(identity_key(model, key))
+        if row is not None:
+            names[key] = str(getattr(row, attribute))
+        else:
+            missing.add(key)
+    if missing:
+        column = getattr(model, attribute)
+        rows = session.execute(select(model.id, column).where(model.id.in_(missing)))
+        names.update({int(k): str(v) for k, v in rows})
+    return names
 
 
 def render_many(session: Session, incidents: Sequence[Incident]) -> list[IncidentOut]:
@@ -35,16 +48,14 @@ def render_many(session: Session, incidents: Sequence[Incident]) -> list[Inciden
     ):
         shares.setdefault(incident_id, []).append(user_id)
         user_ids.add(user_id)
-    users = _names(session, User.email, User.id, user_ids)
-    customers = _names(session, Customer.slug, Customer.id, {i.customer_id for i in incidents})
-    teams = _names(session, Team.slug, Team.id, {i.team_id for i in incidents if i.team_id})
-    services = _names(
-        session, Service.slug, Service.id, {i.service_id for i in incidents if i.service_id}
-    )
+    users = _names(session, User, "email", user_ids)
+    customers = _names(session, Customer, "slug", {i.customer_id for i in incidents})
+    teams = _names(session, Team, "slug", {i.team_id for i in incidents if i.team_id})
+    services = _names(session, Service, "slug", {i.service_id for i in incidents if i.service_id})
     categories = _names(
         session,
-        Category.name,
-        Category.id,
+        Category,
+        "name",
         {c for i in incidents for c in (i.category_id, i.subcategory_id) if c},
     )
 
