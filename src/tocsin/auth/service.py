@@ -34,6 +34,7 @@ from tocsin.core.clock import Clock
 from tocsin.core.errors import Conflict, NotAuthenticated, NotFound, ValidationFailed
 from tocsin.core.events import Actor, DomainEvent
 from tocsin.core.paging import Page, check_limit, encode_cursor, offset_from
+from tocsin.core.patching import apply_fields
 from tocsin.db.session import Database, UnitOfWork
 
 # last_used_at is a hint for humans; writing it on every request would turn reads into writes.
@@ -292,12 +293,7 @@ class AuthService:
         principal.require(Permission.USERS_MANAGE)
         with self.db.unit_of_work() as uow:
             user = user_by_ref(uow.session, principal, ref)
-            changes: dict[str, list[object]] = {}
-            for field in ("name", "time_zone", "active"):
-                value = getattr(data, field)
-                if value is not None and value != getattr(user, field):
-                    changes[field] = [getattr(user, field), value]
-                    setattr(user, field, value)
+            changes = apply_fields(user, data, ("name", "time_zone", "active"))
             if data.role is not None and data.role.value != user.role:
                 if user.id == principal.user_id:
                     raise Conflict("You cannot change your own role; ask another administrator.")
@@ -325,12 +321,7 @@ class AuthService:
             user = uow.session.get(User, principal.user_id)
             if user is None:
                 raise NotFound("Only a signed-in user has a profile.")
-            changes: dict[str, list[object]] = {}
-            for field in ("name", "time_zone"):
-                value = getattr(data, field)
-                if value is not None and value != getattr(user, field):
-                    changes[field] = [getattr(user, field), value]
-                    setattr(user, field, value)
+            changes = apply_fields(user, data, ("name", "time_zone"))
             if changes:
                 self._event(
                     uow,

@@ -24,6 +24,7 @@ from tocsin.core.clock import Clock
 from tocsin.core.errors import Conflict, NotFound, ValidationFailed
 from tocsin.core.events import DomainEvent
 from tocsin.core.paging import Page
+from tocsin.core.patching import apply_fields
 from tocsin.db.session import Database, UnitOfWork
 
 
@@ -254,12 +255,7 @@ class CatalogService:
         with self.db.unit_of_work() as uow:
             s = uow.session
             service = service_by_slug(s, principal, slug)
-            changes: dict[str, object] = {}
-            for field in ("name", "description"):
-                value = getattr(data, field)
-                if value is not None and value != getattr(service, field):
-                    changes[field] = [getattr(service, field), value]
-                    setattr(service, field, value)
+            changes: dict[str, object] = dict(apply_fields(service, data, ("name", "description")))
             if "team" in data.model_fields_set:
                 team = team_by_slug(s, principal, data.team) if data.team else None
                 new_id = team.id if team else None
