@@ -10,6 +10,7 @@ from tocsin.auth.principal import Principal, system_principal
 from tocsin.auth.roles import ASSIGNABLE_ROLES, Permission
 from tocsin.auth.service import default_customer
 from tocsin.core.errors import InvalidTransition, PermissionDenied, ValidationFailed
+from tocsin.db.session import UnitOfWork
 from tocsin.incidents.assignment import apply_assignment
 from tocsin.incidents.changes import ChangeSet
 from tocsin.incidents.lifecycle import Action, HoldReason, State, allowed_actions, plan
@@ -73,76 +74,87 @@ class IncidentActions:
         )
         _check_body(action, data)
         with self.db.unit_of_work() as uow:
-            s = uow.session
-            incident = incident_by_ref(s, principal, ref, for_update=True)
+            incident = incident_by_ref(uow.session, principal, ref, for_update=True)
             self.incidents.check_version(incident, if_match)
-            state = State(incident.state)
-            transition = plan(state, action)
-            if transition is None:
-                raise InvalidTransition(
-                    action.value, state.value, [a.value for a in allowed_actions(state)]
-                )
-            now = self.clock.now()
-            changes = ChangeSet()
-            message = ""
-            if action is Action.ASSIGN:
-                apply_assignment(
-                    s,
-                    principal,
-                    incident,
-                    changes,
-                    team_ref=data.team,
-                    assignee_ref=data.assignee,
-                    set_team="team" in data.model_fields_set,
-                    set_assignee="assignee" in data.model_fields_set,
-                )
-                if not changes and transition.target == state:
-                    raise ValidationFailed("The incident already has that team and assignee.")
-            elif transition.first_response and incident.assignee_id is None:
-                self._take_ownership(principal, incident, changes)
-            if transition.first_response and incident.acknowledged_at is None:
-                changes.record("acknowledged_at", None, now.isoformat())
-                incident.acknowledged_at = now
-            if action is Action.HOLD:
-                changes.record("hold_reason", incident.hold_reason, data.reason)
-                incident.hold_reason = data.reason
-            elif state is State.ON_HOLD and transition.target is not State.ON_HOLD:
-                changes.record("hold_reason", incident.hold_reason, None)
-                incident.hold_reason = None
-            if action is Action.RESOLVE:
-                assert data.resolution_code is not None
-                changes.record(
-                    "resolution_code", incident.resolution_code, data.resolution_code.value
-                )
-                changes.record("resolution_notes", incident.resolution_notes, data.resolution_notes)
-                incident.resolution_code = data.resolution_code.value
-                incident.resolution_notes = data.resolution_notes
-                incident.resolved_at = now
-                message = data.resolution_notes or ""
-            elif action is Action.CLOSE:
-                incident.closed_at = now
-            elif action is Action.REOPEN:
-                if principal.is_requester and incident.requester_id != principal.user_id:
-                    raise PermissionDenied("Only the requester of record can reopen it.")
-                changes.record("reopen_count", incident.reopen_count, incident.reopen_count + 1)
-                changes.record("resolution_code", incident.resolution_code, None)
-                incident.reopen_count += 1
-                incident.resolved_at = None
-                incident.resolution_code = None
-                incident.resolution_notes = None
-                message = data.reason or ""
-            elif action is Action.CANCEL:
-                incident.cancel_reason = data.reason
-                message = data.reason or ""
-            changes.record("state", state.value, transition.target.value)
-            incident.state = transition.target.value
-            incident.version += 1
-            incident.updated_at = now
-            self.incidents.log(
-                uow, principal, incident, kind=action.value, changes=changes, message=message
+            self.apply(uow, principal, incident, action, data)
+            uow.session.flush()
+            return render_one(uow.session, incident)
+
+    def apply(
+        self,
+        uow: UnitOfWork,
+        principal: Principal,
+        incident: Incident,
+        action: Action,
+        data: ActionIn,
+        *,
+        message: str = "",
+    ) -> None:
+        """Move a loaded (and locked) incident through `action` inside the caller's unit of
+        work: the shared step of the API, the CLI and the alert pipeline."""
+        s = uow.session
+        state = State(incident.state)
+        transition = plan(state, action)
+        if transition is None:
+            raise InvalidTransition(
+                action.value, state.value, [a.value for a in allowed_actions(state)]
             )
-            s.flush()
-            return render_one(s, incident)
+        now = self.clock.now()
+        changes = ChangeSet()
+        if action is Action.ASSIGN:
+            apply_assignment(
+                s,
+                principal,
+                incident,
+                changes,
+                team_ref=data.team,
+                assignee_ref=data.assignee,
+                set_team="team" in data.model_fields_set,
+                set_assignee="assignee" in data.model_fields_set,
+            )
+            if not changes and transition.target == state:
+                raise ValidationFailed("The incident already has that team and assignee.")
+        elif transition.first_response and incident.assignee_id is None:
+            self._take_ownership(principal, incident, changes)
+        if transition.first_response and incident.acknowledged_at is None:
+            changes.record("acknowledged_at", None, now.isoformat())
+            incident.acknowledged_at = now
+        if action is Action.HOLD:
+            changes.record("hold_reason", incident.hold_reason, data.reason)
+            incident.hold_reason = data.reason
+        elif state is State.ON_HOLD and transition.target is not State.ON_HOLD:
+            changes.record("hold_reason", incident.hold_reason, None)
+            incident.hold_reason = None
+        if action is Action.RESOLVE:
+            assert data.resolution_code is not None
+            changes.record("resolution_code", incident.resolution_code, data.resolution_code.value)
+            changes.record("resolution_notes", incident.resolution_notes, data.resolution_notes)
+            incident.resolution_code = data.resolution_code.value
+            incident.resolution_notes = data.resolution_notes
+            incident.resolved_at = now
+            message = message or data.resolution_notes or ""
+        elif action is Action.CLOSE:
+            incident.closed_at = now
+        elif action is Action.REOPEN:
+            if principal.is_requester and incident.requester_id != principal.user_id:
+                raise PermissionDenied("Only the requester of record can reopen it.")
+            changes.record("reopen_count", incident.reopen_count, incident.reopen_count + 1)
+            changes.record("resolution_code", incident.resolution_code, None)
+            incident.reopen_count += 1
+            incident.resolved_at = None
+            incident.resolution_code = None
+            incident.resolution_notes = None
+            message = message or data.reason or ""
+        elif action is Action.CANCEL:
+            incident.cancel_reason = data.reason
+            message = message or data.reason or ""
+        changes.record("state", state.value, transition.target.value)
+        incident.state = transition.target.value
+        incident.version += 1
+        incident.updated_at = now
+        self.incidents.log(
+            uow, principal, incident, kind=action.value, changes=changes, message=message
+        )
 
     @staticmethod
     def _take_ownership(principal: Principal, incident: Incident, changes: ChangeSet) -> None:
