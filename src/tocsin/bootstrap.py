@@ -9,6 +9,9 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
+from tocsin.alerts.integrations import IntegrationService
+from tocsin.alerts.service import AlertService
+from tocsin.alerts.writer import BatchWriter
 from tocsin.audit.service import append_events
 from tocsin.auth.service import AuthService
 from tocsin.catalog.service import CatalogService
@@ -34,12 +37,16 @@ class Tocsin:
     catalog: CatalogService
     incidents: IncidentService
     actions: IncidentActions
+    integrations: IntegrationService
+    alerts: AlertService
+    writer: BatchWriter
     secret_key: str = field(repr=False)
 
     def migrate(self) -> None:
         migrate.upgrade(self.db.engine)
 
     def dispose(self) -> None:
+        self.writer.stop()
         self.db.engine.dispose()
 
 
@@ -66,6 +73,8 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Tocsin:
     db = Database(engine, clock)
     db.subscribe(append_events)
     incidents = IncidentService(db, clock, priority_matrix=settings.priority_matrix)
+    actions = IncidentActions(incidents, auto_close_days=settings.auto_close_days)
+    alerts = AlertService(db, clock, actions, matrix=settings.priority_matrix)
     return Tocsin(
         settings=settings,
         clock=clock,
@@ -73,6 +82,9 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Tocsin:
         auth=AuthService(db, clock),
         catalog=CatalogService(db, clock),
         incidents=incidents,
-        actions=IncidentActions(incidents, auto_close_days=settings.auto_close_days),
+        actions=actions,
+        integrations=IntegrationService(db, clock),
+        alerts=alerts,
+        writer=BatchWriter(alerts, max_batch=settings.ingest_max_batch),
         secret_key=_secret_key(settings),
     )

@@ -46,6 +46,16 @@ class Settings(BaseSettings):
     engine_enabled: bool = True
     session_max_age_seconds: int = 8 * 3600
     db_pool_size: int = 10
+    # Syslog receiver (UDP and TCP on the same port); off when no port is set.
+    syslog_port: int | None = Field(default=None, ge=1, le=65535)
+    syslog_host: str = "127.0.0.1"
+    # Senders allowed to send syslog: comma-separated addresses or CIDR blocks.
+    syslog_allow: str = "127.0.0.1/32,::1/128"
+    # SMTP receiver for e-mail integrations (mail to <integration key>@<any domain>).
+    inbound_smtp_port: int | None = Field(default=None, ge=1, le=65535)
+    inbound_smtp_host: str = "127.0.0.1"
+    # Alerts written per transaction at most (group commit).
+    ingest_max_batch: int = Field(default=500, ge=1, le=10_000)
 
     @field_validator("priority_matrix")
     @classmethod

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 
 from tests.conftest import make_user
+from tocsin.alerts.schemas import IntegrationIn, MaintenanceWindowIn
 from tocsin.auth.principal import Principal
 from tocsin.auth.roles import Role
 from tocsin.auth.schemas import CustomerIn
@@ -21,6 +23,7 @@ class World:
     client: TestClient
     tokens: dict[str, str]
     principals: dict[str, Principal]
+    extra: dict[str, object]
 
     def h(self, who: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[who]}"}
@@ -67,4 +70,25 @@ def world(app: Tocsin, admin: Principal, client: TestClient) -> World:
     app.catalog.create_service(
         admin, ServiceIn(slug="globex-erp", name="Globex ERP", customer="globex", team="globex-it")
     )
-    return World(app=app, client=client, tokens=tokens, principals=principals)
+    integration = app.integrations.create(
+        admin, IntegrationIn(type="generic", name="acme-monitoring", service="acme-web")
+    )
+    window = app.alerts.create_window(
+        admin,
+        MaintenanceWindowIn(
+            customer="acme",
+            start=app.clock.now() + timedelta(days=30),
+            end=app.clock.now() + timedelta(days=30, hours=1),
+        ),
+    )
+    return World(
+        app=app,
+        client=client,
+        tokens=tokens,
+        principals=principals,
+        extra={
+            "integration_id": integration.id,
+            "integration_key": integration.key,
+            "window_id": window.id,
+        },
+    )

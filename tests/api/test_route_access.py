@@ -13,7 +13,7 @@ from starlette.routing import Mount, Route
 
 from tocsin.auth.roles import ROLE_PERMISSIONS, Role
 from tocsin.incidents.schemas import IncidentIn
-from tocsin.web.access import Public, Require
+from tocsin.web.access import IntegrationKey, Public, Require
 
 from .conftest import PEOPLE, World
 
@@ -40,6 +40,25 @@ SAMPLE_BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/api/v1/services"): {"slug": "mail", "name": "Mail"},
     ("PATCH", "/api/v1/services/{slug}"): {"name": "Acme web shop"},
     ("POST", "/api/v1/categories"): {"name": "Facilities"},
+    ("POST", "/api/v1/integrations"): {"type": "generic", "name": "probe"},
+    ("PATCH", "/api/v1/integrations/{ref}"): {"name": "renamed"},
+    ("POST", "/api/v1/maintenance-windows"): {
+        "customer": "acme",
+        "start": "2026-03-02T09:00:00Z",
+        "end": "2026-03-02T10:00:00Z",
+    },
+    # Ingest routes: a user's API token is not an integration key.
+    ("POST", "/v2/enqueue"): {
+        "routing_key": "x",
+        "event_action": "trigger",
+        "payload": {"summary": "s", "source": "h", "severity": "error"},
+    },
+    ("POST", "/v2/alerts"): {"message": "m"},
+    ("POST", "/v2/alerts/{identifier}/{action}"): {},
+    ("POST", "/api/v1/ingest/alertmanager"): {"version": "4", "alerts": []},
+    ("POST", "/api/v1/ingest/grafana"): {"alerts": []},
+    ("POST", "/api/v1/ingest/generic"): {"summary": "s"},
+    ("POST", "/api/v1/ingest/suricata"): {},
 }
 
 
@@ -83,7 +102,10 @@ def _rule(route: Endpoint) -> Require | Public | None:
 def _api_routes(world: World) -> list[tuple[str, Endpoint]]:
     endpoints, _ = _endpoints(world.client.app)
     out = [
-        (method, e) for e in endpoints if e.path.startswith("/api/") for method in sorted(e.methods)
+        (method, e)
+        for e in endpoints
+        if e.path.startswith(("/api/", "/v2/"))
+        for method in sorted(e.methods)
     ]
     assert len(out) >= 30, f"only {len(out)} API endpoints found: the route walk is broken"
     return out
@@ -123,6 +145,9 @@ def _path_values(world: World, incident: str, token_id: int) -> dict[str, dict[s
         "/api/v1/users/": {"ref": "alice@acme.test"},
         "/api/v1/tokens/": {"token_id": str(token_id)},
         "/api/v1/incidents/": {"ref": incident, "action": "acknowledge"},
+        "/api/v1/integrations/": {"ref": str(world.extra["integration_id"])},
+        "/api/v1/maintenance-windows/": {"window_id": str(world.extra["window_id"])},
+        "/v2/alerts/": {"identifier": "some-alias", "action": "close"},
     }
 
 
@@ -169,6 +194,10 @@ def test_each_role_gets_exactly_what_the_rule_says(world: World, who: str | None
         values = _path_values(world, incident, token_id)
         path = _fill(route.path, values)
         status = _call(world, method, route, who, path)
+        if isinstance(rule, IntegrationKey):
+            if status not in (400, 401):
+                mismatches.append(f"{method} {route.path}: no integration key, got {status}")
+            continue
         if isinstance(rule, Public):
             if status >= 400:
                 mismatches.append(f"{method} {route.path}: public route answered {status}")
@@ -192,7 +221,7 @@ def test_objects_of_another_customer_answer_404(world: World) -> None:
     token_id = world.app.auth.create_token(world.principals["admin"], email=None, name="probe").id
     wrong = []
     for method, route in _api_routes(world):
-        if "{" not in route.path:
+        if "{" not in route.path or isinstance(_rule(route), IntegrationKey):
             continue
         rule = _rule(route)
         assert isinstance(rule, Require)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from tocsin.cli import audit, db, demo, incident, serve, token, user
+from tocsin.cli import audit, db, demo, incident, integration, serve, token, user
 
 app = typer.Typer(
     name="tocsin",
@@ -20,6 +20,7 @@ app.add_typer(db.app, name="db")
 app.add_typer(user.app, name="user")
 app.add_typer(token.app, name="token")
 app.add_typer(incident.app, name="incident")
+app.add_typer(integration.app, name="integration")
 app.add_typer(audit.app, name="audit")
 app.command("demo")(demo.demo)
 

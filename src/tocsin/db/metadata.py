@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tocsin.alerts import models as _alerts
 from tocsin.audit import models as _audit
 from tocsin.auth import models as _auth
 from tocsin.catalog import models as _catalog
@@ -11,4 +12,13 @@ from tocsin.db.base import Base
 from tocsin.incidents import models as _incidents
 
 metadata = Base.metadata
-__all__ = ["_audit", "_auth", "_catalog", "_counters", "_incidents", "_locks", "metadata"]
+__all__ = [
+    "_alerts",
+    "_audit",
+    "_auth",
+    "_catalog",
+    "_counters",
+    "_incidents",
+    "_locks",
+    "metadata",
+]

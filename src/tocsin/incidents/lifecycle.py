@@ -42,6 +42,8 @@ class ResolutionCode(StrEnum):
     TOO_COSTLY = "too_costly"
     RESOLVED_BY_REQUESTER = "resolved_by_requester"
     DUPLICATE = "duplicate"
+    # The monitoring system that raised every alert of the incident resolved them all.
+    AUTO_RESOLVED = "auto_resolved"
 
 
 OPEN_STATES: frozenset[State] = frozenset(

@@ -118,7 +118,13 @@ class Public:
         return None
 
 
+class IntegrationKey(Public):
+    """Marks an ingest route: open to anyone at the route level, authenticated by the
+    integration's key in the sender's own way (routing_key, GenieKey, Bearer or ?key=)."""
+
+
 PUBLIC = Depends(Public())
+INTEGRATION_KEY = Depends(IntegrationKey())
 
 
 def require(permission: Permission | None) -> object:

@@ -6,9 +6,9 @@ from fastapi import FastAPI
 
 from tocsin import __version__
 from tocsin.bootstrap import Tocsin
-from tocsin.web import errors
+from tocsin.web import errors, ingest
 from tocsin.web.api import ops
-from tocsin.web.api.v1 import audit, catalog, directory, incidents
+from tocsin.web.api.v1 import alerts, audit, catalog, directory, incidents
 from tocsin.web.metrics import Metrics
 from tocsin.web.middleware import RequestMiddleware
 from tocsin.web.sessions import SessionCodec
@@ -32,7 +32,16 @@ def create_app(tocsin: Tocsin) -> FastAPI:
     )
     app.state.metrics = Metrics()
     errors.install(app)
-    for router in (ops.router, incidents.router, directory.router, catalog.router, audit.router):
+    routers = (
+        ops.router,
+        ingest.router,
+        alerts.router,
+        incidents.router,
+        directory.router,
+        catalog.router,
+        audit.router,
+    )
+    for router in routers:
         app.include_router(router)
     from tocsin.web.ui import routes as ui
 

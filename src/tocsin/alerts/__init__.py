@@ -1,0 +1,1 @@
+"""Alerts: integrations (senders), deduplication, grouping into incidents, maintenance."""

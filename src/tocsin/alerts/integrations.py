@@ -1,0 +1,240 @@
+"""Integrations: create (the key is shown once), list, change, and find one by its key."""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tocsin.alerts.models import Integration
+from tocsin.alerts.schemas import (
+    IntegrationConfig,
+    IntegrationCreated,
+    IntegrationIn,
+    IntegrationOut,
+    IntegrationPatch,
+)
+from tocsin.auth.models import Customer
+from tocsin.auth.principal import Principal
+from tocsin.auth.roles import Permission
+from tocsin.auth.secrets import token_digest
+from tocsin.auth.service import customer_by_slug, default_customer
+from tocsin.catalog.models import Service, Team
+from tocsin.catalog.service import service_by_slug, team_by_slug
+from tocsin.core.clock import Clock
+from tocsin.core.errors import NotFound, ValidationFailed
+from tocsin.core.events import DomainEvent
+from tocsin.core.paging import Page
+from tocsin.db.session import Database
+from tocsin.integrations import registry
+
+# Processes pick up changes made elsewhere (another process, the CLI) this quickly.
+_CACHE_SECONDS = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class IntegrationRef:
+    """What the hot path needs to know about an integration, cached by key."""
+
+    id: int
+    type: str
+    name: str
+    customer_id: int
+    customer_slug: str
+    service_id: int | None
+    service_slug: str | None
+    team_id: int | None
+    team_slug: str | None
+    config: IntegrationConfig
+    enabled: bool
+
+
+def new_key() -> str:
+    # 32 characters like PagerDuty's routing keys, so senders' validators accept it.
+    return secrets.token_hex(16)
+
+
+class IntegrationService:
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db = db
+        self.clock = clock
+        self._by_hash: dict[str, tuple[float, IntegrationRef | None]] = {}
+        self._lock = threading.Lock()
+
+    def _ref(self, session: Session, row: Integration) -> IntegrationRef:
+        customer = session.get(Customer, row.customer_id)
+        service = session.get(Service, row.service_id) if row.service_id else None
+        team = session.get(Team, row.team_id) if row.team_id else None
+        assert customer is not None
+        return IntegrationRef(
+            id=row.id,
+            type=row.type,
+            name=row.name,
+            customer_id=row.customer_id,
+            customer_slug=customer.slug,
+            service_id=row.service_id,
+            service_slug=service.slug if service else None,
+            team_id=row.team_id,
+            team_slug=team.slug if team else None,
+            config=IntegrationConfig.model_validate(row.config),
+            enabled=row.enabled,
+        )
+
+    def _out(self, session: Session, row: Integration) -> IntegrationOut:
+        ref = self._ref(session, row)
+        return IntegrationOut(
+            id=row.id,
+            type=row.type,
+            name=row.name,
+            key_prefix=row.key_prefix,
+            customer=ref.customer_slug,
+            service=ref.service_slug,
+            team=ref.team_slug,
+            enabled=row.enabled,
+            config=ref.config,
+            created_at=row.created_at,
+        )
+
+    def _find(self, session: Session, principal: Principal, ref: str) -> Integration:
+        row = (
+            session.get(Integration, int(ref))
+            if ref.isdigit()
+            else session.scalar(select(Integration).where(Integration.name == ref))
+        )
+        if row is None or not principal.sees_customer(row.customer_id):
+            raise NotFound(f"There is no integration {ref!r}.")
+        return row
+
+    def create(self, principal: Principal, data: IntegrationIn) -> IntegrationCreated:
+        principal.require(Permission.CATALOG_MANAGE)
+        try:
+            registry.get(data.type)
+        except KeyError as exc:
+            raise ValidationFailed(str(exc.args[0]), field="type") from None
+        key = new_key()
+        with self.db.unit_of_work() as uow:
+            s = uow.session
+            service = service_by_slug(s, principal, data.service) if data.service else None
+            if data.customer:
+                customer = customer_by_slug(s, principal, data.customer)
+            elif service is not None:
+                customer = s.get(Customer, service.customer_id)  # type: ignore[assignment]
+            elif not principal.all_customers:
+                customer = s.get(Customer, principal.customer_id)  # type: ignore[assignment]
+            else:
+                customer = default_customer(s)
+            if service is not None and service.customer_id not in (
+                customer.id,
+                default_customer(s).id,
+            ):
+                raise ValidationFailed(
+                    f"Service {service.slug} belongs to another customer.", field="service"
+                )
+            team = team_by_slug(s, principal, data.team) if data.team else None
+            if team is None and service is not None and service.team_id is not None:
+                team = s.get(Team, service.team_id)
+            config = data.config or IntegrationConfig(
+                group_by=["group_key"] if data.type == "alertmanager" else []
+            )
+            row = Integration(
+                type=data.type,
+                name=data.name,
+                key_hash=token_digest(key),
+                key_prefix=key[:6],
+                customer_id=customer.id,
+                service_id=service.id if service else None,
+                team_id=team.id if team else None,
+                config=config.model_dump(mode="json"),
+                enabled=True,
+                created_at=self.clock.now(),
+            )
+            s.add(row)
+            s.flush()
+            uow.emit(
+                DomainEvent(
+                    action="integration.created",
+                    object_type="integration",
+                    object_id=str(row.id),
+                    actor=principal.actor,
+                    at=self.clock.now(),
+                    customer_id=customer.id,
+                    data={"type": data.type, "name": data.name, "key_prefix": row.key_prefix},
+                )
+            )
+            return IntegrationCreated(key=key, **self._out(s, row).model_dump())
+
+    def list(self, principal: Principal) -> Page[IntegrationOut]:
+        principal.require(Permission.TEAMS_READ)
+        with self.db.read() as s:
+            query = select(Integration).order_by(Integration.id)
+            if not principal.all_customers:
+                query = query.where(Integration.customer_id == principal.customer_id)
+            items = [self._out(s, row) for row in s.scalars(query)]
+            return Page(items=items, total=len(items), next=None)
+
+    def get(self, principal: Principal, ref: str) -> IntegrationOut:
+        principal.require(Permission.TEAMS_READ)
+        with self.db.read() as s:
+            return self._out(s, self._find(s, principal, ref))
+
+    def patch(self, principal: Principal, ref: str, data: IntegrationPatch) -> IntegrationOut:
+        principal.require(Permission.CATALOG_MANAGE)
+        with self.db.unit_of_work() as uow:
+            s = uow.session
+            row = self._find(s, principal, ref)
+            changes: dict[str, object] = {}
+            given = data.model_fields_set
+            if data.name is not None and data.name != row.name:
+                changes["name"] = [row.name, data.name]
+                row.name = data.name
+            if data.enabled is not None and data.enabled != row.enabled:
+                changes["enabled"] = [row.enabled, data.enabled]
+                row.enabled = data.enabled
+            if "service" in given:
+                service = service_by_slug(s, principal, data.service) if data.service else None
+                changes["service"] = [row.service_id, data.service]
+                row.service_id = service.id if service else None
+            if "team" in given:
+                team = team_by_slug(s, principal, data.team) if data.team else None
+                changes["team"] = [row.team_id, data.team]
+                row.team_id = team.id if team else None
+            if data.config is not None:
+                changes["config"] = [row.config, data.config.model_dump(mode="json")]
+                row.config = data.config.model_dump(mode="json")
+            if changes:
+                uow.emit(
+                    DomainEvent(
+                        action="integration.updated",
+                        object_type="integration",
+                        object_id=str(row.id),
+                        actor=principal.actor,
+                        at=self.clock.now(),
+                        customer_id=row.customer_id,
+                        data={"changes": changes},
+                    )
+                )
+            s.flush()
+            self._by_hash.clear()
+            return self._out(s, row)
+
+    def by_key(self, key: str) -> IntegrationRef | None:
+        """The integration a key belongs to (None: unknown). Cached briefly: the hot path
+        must not pay a query per alert."""
+        digest = token_digest(key)
+        now = time.monotonic()
+        with self._lock:
+            cached = self._by_hash.get(digest)
+        if cached is not None and now - cached[0] < _CACHE_SECONDS:
+            return cached[1]
+        with self.db.read() as s:
+            row = s.scalar(select(Integration).where(Integration.key_hash == digest))
+            ref = self._ref(s, row) if row is not None else None
+        with self._lock:
+            if len(self._by_hash) > 10_000:
+                self._by_hash.clear()
+            self._by_hash[digest] = (now, ref)
+        return ref

@@ -1,0 +1,142 @@
+"""What the API accepts and answers for integrations, alerts and maintenance windows."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, field_validator
+
+from tocsin.auth.schemas import StrictModel
+from tocsin.core.validation import Name, Slug
+from tocsin.integrations.base import Severity
+
+
+class Levels(StrictModel):
+    impact: int = Field(ge=1, le=3)
+    urgency: int = Field(ge=1, le=3)
+
+
+def _default_severity_map() -> dict[Severity, Levels]:
+    return {
+        Severity.CRITICAL: Levels(impact=1, urgency=1),  # P1
+        Severity.ERROR: Levels(impact=2, urgency=1),  # P2
+        Severity.WARNING: Levels(impact=2, urgency=2),  # P3
+        Severity.INFO: Levels(impact=3, urgency=3),  # P5
+    }
+
+
+GROUP_KEYS = ("service", "source", "group_key", "summary")
+
+
+class IntegrationConfig(StrictModel):
+    """How one integration turns alerts into incidents."""
+
+    severity_map: dict[Severity, Levels] = Field(default_factory=_default_severity_map)
+    group_by: list[str] = Field(
+        default_factory=list,
+        description="Alerts sharing these values join one open incident within group_window: "
+        "service, source, group_key, summary, or label:<name>. Empty: one incident per alert.",
+    )
+    group_window_minutes: int = Field(default=60, ge=1, le=7 * 24 * 60)
+    auto_resolve: bool = Field(
+        default=True, description="Resolve the incident when the sender resolved all its alerts"
+    )
+    flap_window_minutes: int = Field(
+        default=30,
+        ge=0,
+        le=24 * 60,
+        description="An alert firing again this soon after resolving reopens its incident",
+    )
+    parser: dict[str, Any] = Field(
+        default_factory=dict, description="Sender-specific settings (e.g. the syslog rule)"
+    )
+
+    @field_validator("group_by")
+    @classmethod
+    def _known_keys(cls, value: list[str]) -> list[str]:
+        for key in value:
+            if key not in GROUP_KEYS and not (key.startswith("label:") and len(key) > 6):
+                raise ValueError(
+                    f"group_by key {key!r} is unknown; use {', '.join(GROUP_KEYS)} or label:<name>"
+                )
+        return value
+
+
+class IntegrationIn(StrictModel):
+    type: str = Field(max_length=32)
+    name: Name
+    customer: Slug | None = None
+    service: Slug | None = None
+    team: Slug | None = None
+    config: IntegrationConfig | None = None
+
+
+class IntegrationPatch(StrictModel):
+    name: Name | None = None
+    service: Slug | None = None
+    team: Slug | None = None
+    enabled: bool | None = None
+    config: IntegrationConfig | None = None
+
+
+class IntegrationOut(BaseModel):
+    id: int
+    type: str
+    name: str
+    key_prefix: str
+    customer: str
+    service: str | None
+    team: str | None
+    enabled: bool
+    config: IntegrationConfig
+    created_at: datetime
+
+
+class IntegrationCreated(IntegrationOut):
+    key: str = Field(description="Shown once: the routing key / token the sender uses.")
+
+
+class AlertIncident(BaseModel):
+    id: int
+    number: str
+
+
+class AlertOut(BaseModel):
+    id: int
+    integration: str
+    dedup_key: str
+    status: Literal["triggered", "acknowledged", "resolved", "suppressed"]
+    summary: str
+    severity: str
+    source: str | None
+    labels: dict[str, Any]
+    details: dict[str, Any]
+    count: int
+    flap_count: int
+    incident: AlertIncident | None
+    first_seen_at: datetime
+    last_seen_at: datetime
+    resolved_at: datetime | None
+
+
+class MaintenanceWindowIn(StrictModel):
+    customer: Slug | None = None
+    service: Slug | None = None
+    start: datetime
+    end: datetime
+    recurrence: Literal["none", "daily", "weekly"] = "none"
+    until: datetime | None = None
+    reason: str = Field(default="", max_length=2000)
+
+
+class MaintenanceWindowOut(BaseModel):
+    id: int
+    customer: str
+    service: str | None
+    start: datetime
+    end: datetime
+    recurrence: str
+    until: datetime | None
+    reason: str
+    created_at: datetime

@@ -1,0 +1,268 @@
+"""Use cases for alerts: ingest a batch, list alerts, maintenance windows."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Mapping
+from datetime import timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from tocsin.alerts.maintenance import Window
+from tocsin.alerts.models import Alert, Integration, MaintenanceWindow
+from tocsin.alerts.pipeline import Item, Outcome, Pipeline
+from tocsin.alerts.schemas import (
+    AlertIncident,
+    AlertOut,
+    MaintenanceWindowIn,
+    MaintenanceWindowOut,
+)
+from tocsin.auth.models import Customer
+from tocsin.auth.principal import Principal
+from tocsin.auth.roles import Permission
+from tocsin.auth.service import customer_by_slug, default_customer
+from tocsin.catalog.models import Service
+from tocsin.catalog.service import service_by_slug
+from tocsin.core.clock import Clock
+from tocsin.core.errors import NotFound, ValidationFailed
+from tocsin.core.events import DomainEvent
+from tocsin.core.paging import Page, check_limit, decode_cursor, encode_cursor
+from tocsin.db.session import Database
+from tocsin.incidents.actions import IncidentActions
+from tocsin.incidents.models import Incident
+
+_WINDOWS_SECONDS = 5.0  # maintenance windows are re-read this often on the hot path
+
+
+class AlertService:
+    def __init__(
+        self, db: Database, clock: Clock, actions: IncidentActions, *, matrix: Mapping[str, int]
+    ) -> None:
+        self.db = db
+        self.clock = clock
+        self.pipeline = Pipeline(actions, matrix=matrix)
+        self._windows: tuple[float, list[Window]] = (-1e9, [])
+        self._lock = threading.Lock()
+
+    # ingest -------------------------------------------------------------------------------
+
+    def windows(self) -> list[Window]:
+        loaded_at, windows = self._windows
+        if time.monotonic() - loaded_at < _WINDOWS_SECONDS:
+            return windows
+        now = self.clock.now()
+        with self.db.read() as s:
+            rows = s.scalars(
+                select(MaintenanceWindow).where(
+                    (MaintenanceWindow.recurrence != "none") | (MaintenanceWindow.ends_at > now)
+                )
+            ).all()
+            fresh = [
+                Window(r.customer_id, r.service_id, r.starts_at, r.ends_at, r.recurrence, r.until)
+                for r in rows
+            ]
+        with self._lock:
+            self._windows = (time.monotonic(), fresh)
+        return fresh
+
+    def ingest(self, items: list[Item]) -> list[Outcome]:
+        """Process a batch in one transaction; answers after it committed."""
+        windows = self.windows()
+        with self.db.unit_of_work() as uow:
+            return self.pipeline.process(uow, items, now=self.clock.now(), windows=windows)
+
+    # alerts -------------------------------------------------------------------------------
+
+    def list(
+        self,
+        principal: Principal,
+        *,
+        dedup_key: str | None = None,
+        integration: str | None = None,
+        status: str | None = None,
+        incident: str | None = None,
+        limit: int = 50,
+        cursor: str | None = None,
+    ) -> Page[AlertOut]:
+        principal.require(Permission.TEAMS_READ)
+        check_limit(limit)
+        with self.db.read() as s:
+            query = select(Alert)
+            if not principal.all_customers:
+                query = query.where(Alert.customer_id == principal.customer_id)
+            if dedup_key:
+                query = query.where(Alert.dedup_key == dedup_key)
+            if integration:
+                row = s.scalar(
+                    select(Integration).where(
+                        (Integration.name == integration)
+                        | (Integration.id == (int(integration) if integration.isdigit() else -1))
+                    )
+                )
+                if row is None or not principal.sees_customer(row.customer_id):
+                    raise ValidationFailed(
+                        f"There is no integration {integration!r}.", field="integration"
+                    )
+                query = query.where(Alert.integration_id == row.id)
+            if status:
+                allowed = {"triggered", "acknowledged", "resolved", "suppressed"}
+                if status not in allowed:
+                    raise ValidationFailed(
+                        f"status must be one of {', '.join(sorted(allowed))}", field="status"
+                    )
+                query = query.where(Alert.status == status)
+            if incident:
+                text = incident.strip().upper()
+                inc = s.scalar(
+                    select(Incident.id).where(
+                        Incident.number == text if not text.isdigit() else Incident.id == int(text)
+                    )
+                )
+                query = query.where(Alert.incident_id == (inc or -1))
+            total = s.scalar(select(func.count()).select_from(query.subquery())) or 0
+            if cursor:
+                values = decode_cursor(cursor)
+                if len(values) != 1 or not isinstance(values[0], int):
+                    raise ValidationFailed("The cursor is malformed.", field="cursor")
+                query = query.where(Alert.id < values[0])
+            rows = s.scalars(query.order_by(Alert.id.desc()).limit(limit + 1)).all()
+            items = [self._out(s, a) for a in rows[:limit]]
+            return Page(
+                items=items,
+                total=total,
+                next=encode_cursor([items[-1].id]) if len(rows) > limit else None,
+            )
+
+    @staticmethod
+    def _out(s: Session, a: Alert) -> AlertOut:
+        integration = s.get(Integration, a.integration_id)
+        incident = s.get(Incident, a.incident_id) if a.incident_id else None
+        return AlertOut(
+            id=a.id,
+            integration=integration.name if integration else "?",
+            dedup_key=a.dedup_key,
+            status=a.status,
+            summary=a.summary,
+            severity=a.severity,
+            source=a.source,
+            labels=a.labels,
+            details=a.details,
+            count=a.count,
+            flap_count=a.flap_count,
+            incident=AlertIncident(id=incident.id, number=incident.number) if incident else None,
+            first_seen_at=a.first_seen_at,
+            last_seen_at=a.last_seen_at,
+            resolved_at=a.resolved_at,
+        )
+
+    # maintenance windows ------------------------------------------------------------------
+
+    @staticmethod
+    def _window_out(s: Session, w: MaintenanceWindow) -> MaintenanceWindowOut:
+        customer = s.get(Customer, w.customer_id)
+        service = s.get(Service, w.service_id) if w.service_id else None
+        assert customer is not None
+        return MaintenanceWindowOut(
+            id=w.id,
+            customer=customer.slug,
+            service=service.slug if service else None,
+            start=w.starts_at,
+            end=w.ends_at,
+            recurrence=w.recurrence,
+            until=w.until,
+            reason=w.reason,
+            created_at=w.created_at,
+        )
+
+    def create_window(
+        self, principal: Principal, data: MaintenanceWindowIn
+    ) -> MaintenanceWindowOut:
+        principal.require(Permission.INCIDENT_WORK)
+        for name in ("start", "end", "until"):
+            value = getattr(data, name)
+            if value is not None and value.tzinfo is None:
+                raise ValidationFailed(
+                    f"{name} needs a time zone (e.g. 2026-01-05T22:00:00Z).", field=name
+                )
+        if data.end <= data.start:
+            raise ValidationFailed("end must be after start.", field="end")
+        if data.recurrence == "daily" and data.end - data.start >= timedelta(days=1):
+            raise ValidationFailed("A daily window must be shorter than a day.", field="end")
+        with self.db.unit_of_work() as uow:
+            s = uow.session
+            service = service_by_slug(s, principal, data.service) if data.service else None
+            if data.customer:
+                customer_id = customer_by_slug(s, principal, data.customer).id
+            elif service is not None:
+                customer_id = service.customer_id
+            elif not principal.all_customers:
+                customer_id = principal.customer_id
+            else:
+                customer_id = default_customer(s).id
+            if service is not None and service.customer_id != customer_id:
+                raise ValidationFailed(
+                    f"Service {service.slug} belongs to another customer.", field="service"
+                )
+            row = MaintenanceWindow(
+                customer_id=customer_id,
+                service_id=service.id if service else None,
+                starts_at=data.start,
+                ends_at=data.end,
+                recurrence=data.recurrence,
+                until=data.until,
+                reason=data.reason,
+                created_at=self.clock.now(),
+            )
+            s.add(row)
+            s.flush()
+            uow.emit(
+                DomainEvent(
+                    action="maintenance.created",
+                    object_type="maintenance_window",
+                    object_id=str(row.id),
+                    actor=principal.actor,
+                    at=self.clock.now(),
+                    customer_id=customer_id,
+                    data={
+                        "service": data.service,
+                        "start": data.start.isoformat(),
+                        "end": data.end.isoformat(),
+                        "recurrence": data.recurrence,
+                    },
+                )
+            )
+            self._windows = (-1e9, [])
+            return self._window_out(s, row)
+
+    def list_windows(self, principal: Principal) -> Page[MaintenanceWindowOut]:
+        principal.require(Permission.TEAMS_READ)
+        with self.db.read() as s:
+            query = select(MaintenanceWindow).order_by(MaintenanceWindow.starts_at.desc())
+            if not principal.all_customers:
+                query = query.where(MaintenanceWindow.customer_id == principal.customer_id)
+            items = [self._window_out(s, w) for w in s.scalars(query)]
+            return Page(items=items, total=len(items), next=None)
+
+    def delete_window(self, principal: Principal, window_id: int) -> MaintenanceWindowOut:
+        principal.require(Permission.INCIDENT_WORK)
+        with self.db.unit_of_work() as uow:
+            row = uow.session.get(MaintenanceWindow, window_id)
+            if row is None or not principal.sees_customer(row.customer_id):
+                raise NotFound(f"There is no maintenance window {window_id}.")
+            out = self._window_out(uow.session, row)
+            uow.session.delete(row)
+            uow.emit(
+                DomainEvent(
+                    action="maintenance.deleted",
+                    object_type="maintenance_window",
+                    object_id=str(window_id),
+                    actor=principal.actor,
+                    at=self.clock.now(),
+                    customer_id=row.customer_id,
+                    data={},
+                )
+            )
+            self._windows = (-1e9, [])
+            return out

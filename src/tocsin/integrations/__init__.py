@@ -1,0 +1,1 @@
+"""Inbound senders: one pure parser module per protocol, registered in `registry`."""

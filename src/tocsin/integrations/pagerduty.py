@@ -1,0 +1,177 @@
+"""PagerDuty Events API v2 (``POST /v2/enqueue``): one event per request.
+
+Accepted: a JSON object with ``routing_key`` (string; the endpoint authenticates with it via
+`routing_key`), ``event_action`` (``trigger``, ``acknowledge`` or ``resolve``), ``dedup_key``
+(optional on trigger, required otherwise, at most 255 characters) and, for a trigger, a
+``payload`` with ``summary`` (non-blank, at most 1024 characters), ``source``, ``severity``
+(``critical``, ``error``, ``warning`` or ``info``) and optional ``timestamp`` (ISO 8601),
+``component``, ``group``, ``class``, ``custom_details`` (any JSON); ``links`` [{href, text}],
+``images`` [{src, href, alt}], ``client``, ``client_url``.
+
+On acknowledge / resolve the payload is optional and only what is valid in it is kept, as
+PagerDuty does. Refused with 400 (every problem listed, PagerDuty's wording) or, over 512 KB,
+with 413.
+
+Mapping: summary, source, severity; labels {component, group, class} when present;
+details = custom_details (an object, or {"details": value} otherwise); occurred_at =
+payload.timestamp; links = link hrefs, image hrefs (else srcs), then client_url.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from tocsin.integrations import registry
+from tocsin.integrations._common import (
+    SEVERITY_VALUES,
+    Errors,
+    load_json,
+    opt_list,
+    opt_obj,
+    opt_str,
+    opt_time,
+    path_of,
+)
+from tocsin.integrations.base import (
+    AlertAction,
+    FieldError,
+    IntegrationType,
+    NormalizedAlert,
+    Parsed,
+    PayloadError,
+    Severity,
+)
+
+MAX_BODY = 512 * 1024
+MAX_DEDUP_KEY = 255
+MAX_SUMMARY = 1024
+INVALID = "Event object is invalid"
+_ACTIONS = "'trigger', 'acknowledge' or 'resolve'"
+_SEVERITIES = "'critical', 'warning', 'error' or 'info'"
+_ACTION_VALUES = frozenset(a.value for a in AlertAction)
+
+
+def routing_key(body: bytes) -> str | None:
+    """The event's routing_key (the integration key), or None; never raises."""
+    try:
+        doc = load_json(body, max_bytes=MAX_BODY)
+    except PayloadError:
+        return None
+    key = doc.get("routing_key") if isinstance(doc, dict) else None
+    return key if isinstance(key, str) and key.strip() else None
+
+
+def parse(
+    body: bytes,
+    *,
+    headers: Mapping[str, str],
+    received_at: datetime,
+    config: Mapping[str, Any],
+) -> Parsed:
+    doc = load_json(body, max_bytes=MAX_BODY)
+    if not isinstance(doc, dict):
+        raise PayloadError(INVALID, [FieldError("body", "The event must be a JSON object")])
+    errors = Errors()
+    opt_str(errors, doc, "routing_key", required=True, blank_ok=False)
+    action = _action(errors, doc)
+    dedup_key = opt_str(errors, doc, "dedup_key", max_len=MAX_DEDUP_KEY)
+    if dedup_key is not None and not dedup_key.strip():
+        dedup_key = None
+    needs_key = action in (AlertAction.ACKNOWLEDGE, AlertAction.RESOLVE)
+    if needs_key and dedup_key is None and action is not None and not errors.has("dedup_key"):
+        errors.add("dedup_key", f"'dedup_key' is required to {action.value} an alert")
+    # The payload, links and images matter on a trigger only; elsewhere keep what is valid.
+    extra = Errors()
+    fields = _payload(extra, doc, required=action is AlertAction.TRIGGER)
+    links = _links(extra, doc)
+    if action is AlertAction.TRIGGER:
+        errors.extend(extra)
+    errors.raise_if_any(INVALID)
+    if action is None:  # unreachable: a missing or invalid action is an error above
+        raise PayloadError(INVALID, [FieldError("event_action", "'event_action' is missing")])
+    alert = NormalizedAlert(action=action, dedup_key=dedup_key, links=links, **fields)
+    return Parsed(alerts=[alert])
+
+
+def _action(errors: Errors, doc: Mapping[str, Any]) -> AlertAction | None:
+    text = opt_str(errors, doc, "event_action", required=True, blank_ok=False)
+    if text is None:
+        return None
+    if text not in _ACTION_VALUES:
+        errors.add(
+            "event_action", f"'event_action' is invalid (must be one of the following: {_ACTIONS})"
+        )
+        return None
+    return AlertAction(text)
+
+
+def _payload(errors: Errors, doc: Mapping[str, Any], *, required: bool) -> dict[str, Any]:
+    """The NormalizedAlert fields found in `payload` (only those that are valid)."""
+    payload = opt_obj(errors, doc, "payload", required=required)
+    if payload is None:
+        return {}
+    fields: dict[str, Any] = {}
+    summary = opt_str(
+        errors, payload, "summary", "payload", required=True, blank_ok=False, max_len=MAX_SUMMARY
+    )
+    if summary is not None:
+        fields["summary"] = summary
+    source = opt_str(errors, payload, "source", "payload", required=True, blank_ok=False)
+    if source is not None:
+        fields["source"] = source
+    severity = opt_str(errors, payload, "severity", "payload", required=True, blank_ok=False)
+    if severity is not None:
+        if severity in SEVERITY_VALUES:
+            fields["severity"] = Severity(severity)
+        else:
+            errors.add(
+                "payload.severity",
+                f"'payload.severity' is invalid (must be one of the following: {_SEVERITIES})",
+            )
+    occurred_at = opt_time(errors, payload, "timestamp", "payload")
+    if occurred_at is not None:
+        fields["occurred_at"] = occurred_at
+    labels: dict[str, str] = {}
+    for name in ("component", "group", "class"):
+        value = opt_str(errors, payload, name, "payload", max_len=1024)
+        if value is not None and value.strip():
+            labels[name] = value
+    fields["labels"] = labels
+    custom = payload.get("custom_details")
+    if custom is not None:
+        fields["details"] = custom if isinstance(custom, dict) else {"details": custom}
+    return fields
+
+
+def _links(errors: Errors, doc: Mapping[str, Any]) -> list[str]:
+    links: list[str] = []
+    for index, item in enumerate(opt_list(errors, doc, "links") or []):
+        where = path_of("links", index)
+        if not isinstance(item, dict):
+            errors.add(where, f"'{where}' must be an object with 'href' and 'text'")
+            continue
+        href = opt_str(errors, item, "href", where, required=True, blank_ok=False, max_len=4096)
+        opt_str(errors, item, "text", where)
+        if href:
+            links.append(href)
+    for index, item in enumerate(opt_list(errors, doc, "images") or []):
+        where = path_of("images", index)
+        if not isinstance(item, dict):
+            errors.add(where, f"'{where}' must be an object with 'src', 'href' and 'alt'")
+            continue
+        src = opt_str(errors, item, "src", where, required=True, blank_ok=False, max_len=4096)
+        href = opt_str(errors, item, "href", where, max_len=4096)
+        opt_str(errors, item, "alt", where)
+        if href or src:
+            links.append(href or src or "")
+    client_url = opt_str(errors, doc, "client_url", max_len=4096)
+    if client_url:
+        links.append(client_url)
+    return links
+
+
+TYPE = registry.register(
+    IntegrationType(name="pagerduty", title="PagerDuty Events API v2", parse=parse)
+)

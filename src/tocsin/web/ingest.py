@@ -1,0 +1,268 @@
+"""Ingest endpoints: each sender is answered in its own protocol, and only after commit."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from tocsin.alerts.integrations import IntegrationRef
+from tocsin.alerts.pipeline import Item, Outcome
+from tocsin.bootstrap import Tocsin
+from tocsin.integrations import registry
+from tocsin.integrations.base import NormalizedAlert, Parsed, PayloadError
+from tocsin.web.access import INTEGRATION_KEY, get_app
+
+router = APIRouter(tags=["ingest"])
+KEYED_TYPES = ("alertmanager", "grafana", "generic", "suricata")
+
+
+def _headers(request: Request) -> dict[str, str]:
+    return {k.lower(): v for k, v in request.headers.items()}
+
+
+def _refused(app: Tocsin, request: Request, reason: str) -> None:
+    source = request.client.host if request.client else "unknown"
+    app.auth.record_denied(
+        None, what=f"{request.method} {request.url.path}", source=source, reason=reason
+    )
+
+
+async def _store(
+    app: Tocsin, integration: IntegrationRef, alerts: Sequence[NormalizedAlert]
+) -> list[Outcome]:
+    items = [Item(integration, alert) for alert in alerts]
+    return await asyncio.wrap_future(app.writer.submit(items))
+
+
+def _problem(status: int, detail: str, **extra: Any) -> JSONResponse:
+    return JSONResponse(
+        {
+            "type": "about:blank",
+            "title": "Alert refused",
+            "status": status,
+            "detail": detail,
+            **extra,
+        },
+        status_code=status,
+        media_type="application/problem+json",
+    )
+
+
+# PagerDuty Events API v2 --------------------------------------------------------------------
+
+
+def _pd_invalid(message: str, errors: list[str], status: int = 400) -> JSONResponse:
+    return JSONResponse(
+        {"status": "invalid event", "message": message, "errors": errors}, status_code=status
+    )
+
+
+@router.post(
+    "/v2/enqueue",
+    dependencies=[INTEGRATION_KEY],
+    summary="PagerDuty Events API v2 (trigger / acknowledge / resolve)",
+)
+async def pagerduty_enqueue(request: Request) -> JSONResponse:
+    from tocsin.integrations import pagerduty
+
+    app = get_app(request)
+    body = await request.body()
+    try:
+        parsed = pagerduty.parse(
+            body, headers=_headers(request), received_at=app.clock.now(), config={}
+        )
+    except PayloadError as exc:
+        return _pd_invalid(
+            exc.message, [e.message for e in exc.errors] or [exc.message], exc.status
+        )
+    key = pagerduty.routing_key(body) or ""
+    integration = app.integrations.by_key(key)
+    if integration is None or integration.type != "pagerduty" or not integration.enabled:
+        _refused(app, request, "unknown or disabled routing key")
+        return _pd_invalid(
+            "Event object is invalid",
+            ["'routing_key' is not the key of an enabled PagerDuty integration"],
+        )
+    outcomes = await _store(app, integration, parsed.alerts)
+    dedup_key = outcomes[0].dedup_key if outcomes else None
+    return JSONResponse(
+        {"status": "success", "message": "Event processed", "dedup_key": dedup_key}, status_code=202
+    )
+
+
+# Opsgenie Alert API ---------------------------------------------------------------------------
+
+
+def _genie_key(request: Request) -> str:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "geniekey" and value.strip():
+        return value.strip()
+    return request.query_params.get("apiKey", "")
+
+
+def _opsgenie_answer(started: float) -> JSONResponse:
+    return JSONResponse(
+        {
+            "result": "Request will be processed",
+            "took": round(time.perf_counter() - started, 3),
+            "requestId": str(uuid.uuid4()),
+        },
+        status_code=202,
+    )
+
+
+def _opsgenie_integration(app: Tocsin, request: Request) -> IntegrationRef | None:
+    integration = app.integrations.by_key(_genie_key(request))
+    if integration is None or integration.type != "opsgenie" or not integration.enabled:
+        _refused(app, request, "unknown or disabled GenieKey")
+        return None
+    return integration
+
+
+def _opsgenie_error(message: str, status: int, started: float) -> JSONResponse:
+    return JSONResponse(
+        {
+            "message": message,
+            "took": round(time.perf_counter() - started, 3),
+            "requestId": str(uuid.uuid4()),
+        },
+        status_code=status,
+    )
+
+
+@router.post(
+    "/v2/alerts",
+    dependencies=[INTEGRATION_KEY],
+    summary="Opsgenie Alert API: create an alert (alias = dedup key)",
+)
+async def opsgenie_create(request: Request) -> JSONResponse:
+    started = time.perf_counter()
+    app = get_app(request)
+    integration = _opsgenie_integration(app, request)
+    if integration is None:
+        return _opsgenie_error("Key format is not valid or the key is unknown.", 401, started)
+    from tocsin.integrations import opsgenie
+
+    try:
+        parsed = opsgenie.parse(
+            await request.body(),
+            headers=_headers(request),
+            received_at=app.clock.now(),
+            config=integration.config.parser,
+        )
+    except PayloadError as exc:
+        return _opsgenie_error(exc.message, exc.status if exc.status != 400 else 422, started)
+    await _store(app, integration, parsed.alerts)
+    return _opsgenie_answer(started)
+
+
+@router.post(
+    "/v2/alerts/{identifier}/{action}",
+    dependencies=[INTEGRATION_KEY],
+    summary="Opsgenie Alert API: close or acknowledge by alias or id",
+)
+async def opsgenie_action(request: Request, identifier: str, action: str) -> JSONResponse:
+    started = time.perf_counter()
+    app = get_app(request)
+    if action not in ("close", "acknowledge"):
+        return _opsgenie_error(
+            f"Unknown action {action!r}; use close or acknowledge.", 404, started
+        )
+    integration = _opsgenie_integration(app, request)
+    if integration is None:
+        return _opsgenie_error("Key format is not valid or the key is unknown.", 401, started)
+    from tocsin.integrations import opsgenie
+
+    try:
+        parsed = opsgenie.parse_action(
+            action,
+            identifier,
+            request.query_params.get("identifierType", "id"),
+            await request.body(),
+            received_at=app.clock.now(),
+        )
+    except PayloadError as exc:
+        return _opsgenie_error(exc.message, exc.status if exc.status != 400 else 422, started)
+    await _store(app, integration, parsed.alerts)
+    return _opsgenie_answer(started)
+
+
+# Tocsin's own ingest endpoints ---------------------------------------------------------------
+
+
+def _bearer_or_query_key(request: Request) -> str:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return request.query_params.get("key", "")
+
+
+async def ingest(request: Request, kind: str) -> JSONResponse:
+    app = get_app(request)
+    integration = app.integrations.by_key(_bearer_or_query_key(request))
+    if integration is None or not integration.enabled:
+        _refused(app, request, "unknown or disabled integration key")
+        return _problem(
+            401,
+            "Send the integration key as `Authorization: Bearer <key>` or "
+            "`?key=<key>` (create one with `tocsin integration create`).",
+        )
+    if integration.type != kind:
+        return _problem(
+            400,
+            f"This key belongs to a {integration.type} integration; send it "
+            f"to that endpoint, not to /api/v1/ingest/{kind}.",
+        )
+    try:
+        parsed: Parsed = registry.get(kind).parse(
+            await request.body(),
+            headers=_headers(request),
+            received_at=app.clock.now(),
+            config=integration.config.parser,
+        )
+    except PayloadError as exc:
+        return _problem(
+            exc.status,
+            exc.message,
+            errors=[{"field": e.field, "message": e.message} for e in exc.errors],
+        )
+    outcomes = await _store(app, integration, parsed.alerts)
+    return JSONResponse(
+        {
+            "status": "accepted",
+            "alerts": len(outcomes),
+            "ignored": parsed.ignored,
+            "results": [
+                {"dedup_key": o.dedup_key, "result": o.result, "incident": o.incident_number}
+                for o in outcomes
+            ],
+        },
+        status_code=202,
+    )
+
+
+def _endpoint(kind: str) -> Any:
+    async def endpoint(request: Request) -> JSONResponse:
+        return await ingest(request, kind)
+
+    endpoint.__name__ = f"ingest_{kind}"
+    return endpoint
+
+
+for _kind in KEYED_TYPES:
+    router.add_api_route(
+        f"/api/v1/ingest/{_kind}",
+        _endpoint(_kind),
+        methods=["POST"],
+        dependencies=[INTEGRATION_KEY],
+        summary=f"Receive {_kind} alerts",
+        status_code=202,
+    )

@@ -1,0 +1,276 @@
+"""Every sender end to end over HTTP, from its real captured payloads."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tocsin.alerts.schemas import IntegrationIn
+
+from .conftest import World
+
+SAMPLES = Path(__file__).parent.parent / "integrations" / "samples"
+
+
+def sample(kind: str, name: str) -> bytes:
+    return (SAMPLES / kind / name).read_bytes()
+
+
+def make(world: World, kind: str, **fields: object) -> str:
+    created = world.app.integrations.create(
+        world.principals["admin"],
+        IntegrationIn(type=kind, name=f"{kind}-test", service="acme-web", **fields),  # type: ignore[arg-type]
+    )
+    return created.key
+
+
+def alerts(world: World, **params: str) -> list[dict[str, object]]:
+    r = world.client.get("/api/v1/alerts", headers=world.h("admin"), params=params)
+    assert r.status_code == 200, r.text
+    return r.json()["items"]  # type: ignore[no-any-return]
+
+
+def incident(world: World, number: str) -> dict[str, object]:
+    return world.client.get(f"/api/v1/incidents/{number}", headers=world.h("admin")).json()  # type: ignore[no-any-return]
+
+
+def with_key(raw: bytes, field: str, key: str) -> bytes:
+    body = json.loads(raw)
+    body[field] = key
+    return json.dumps(body).encode()
+
+
+# PagerDuty ------------------------------------------------------------------------------
+
+
+def test_pagerduty_trigger_then_resolve(world: World) -> None:
+    key = make(world, "pagerduty")
+    trigger = with_key(sample("pagerduty", "0005_post_v2_enqueue.json"), "routing_key", key)
+    r = world.client.post(
+        "/v2/enqueue", content=trigger, headers={"content-type": "application/json"}
+    )
+    assert r.status_code == 202, r.text
+    dedup_key = json.loads(trigger)["dedup_key"]
+    assert r.json() == {"status": "success", "message": "Event processed", "dedup_key": dedup_key}
+    (alert,) = alerts(world, dedup_key=dedup_key)
+    number = alert["incident"]["number"]  # type: ignore[index]
+    opened = incident(world, number)
+    assert opened["priority"] == 1  # severity critical
+    assert opened["customer"] == "acme"
+    assert opened["title"].startswith("[FIRING:1] PrometheusRecentlyStarted")  # type: ignore[attr-defined]
+    resolve = with_key(sample("pagerduty", "0019_post_v2_enqueue.json"), "routing_key", key)
+    assert world.client.post("/v2/enqueue", content=resolve).status_code == 202
+    assert incident(world, number)["state"] == "resolved"
+
+
+def test_pagerduty_generates_a_dedup_key(world: World) -> None:
+    key = make(world, "pagerduty")
+    r = world.client.post(
+        "/v2/enqueue",
+        json={
+            "routing_key": key,
+            "event_action": "trigger",
+            "payload": {"summary": "CPU high", "source": "db-1", "severity": "warning"},
+        },
+    )
+    assert r.status_code == 202
+    generated = r.json()["dedup_key"]
+    assert generated
+    assert alerts(world, dedup_key=generated)
+
+
+@pytest.mark.parametrize(
+    ("body", "error"),
+    [
+        (
+            {"event_action": "trigger", "payload": {"source": "h", "severity": "error"}},
+            "'payload.summary' is missing or blank",
+        ),
+        (
+            {
+                "event_action": "trigger",
+                "payload": {"summary": "x" * 1025, "source": "h", "severity": "error"},
+            },
+            "1024",
+        ),
+        (
+            {
+                "event_action": "trigger",
+                "dedup_key": "k" * 256,
+                "payload": {"summary": "s", "source": "h", "severity": "error"},
+            },
+            "255",
+        ),
+        ({"event_action": "explode"}, "event_action"),
+    ],
+)
+def test_pagerduty_invalid_events(world: World, body: dict[str, object], error: str) -> None:
+    key = make(world, "pagerduty")
+    r = world.client.post("/v2/enqueue", json={"routing_key": key, **body})
+    assert r.status_code == 400
+    assert r.json()["status"] == "invalid event"
+    assert any(error in e for e in r.json()["errors"])
+    assert alerts(world) == []
+
+
+def test_pagerduty_unknown_key_and_huge_body(world: World) -> None:
+    r = world.client.post(
+        "/v2/enqueue",
+        json={
+            "routing_key": "nope",
+            "event_action": "trigger",
+            "payload": {"summary": "s", "source": "h", "severity": "info"},
+        },
+    )
+    assert r.status_code == 400
+    assert "routing_key" in r.json()["errors"][0]
+    key = make(world, "pagerduty")
+    r = world.client.post(
+        "/v2/enqueue",
+        json={
+            "routing_key": key,
+            "event_action": "trigger",
+            "payload": {
+                "summary": "s",
+                "source": "h",
+                "severity": "info",
+                "custom_details": {"blob": "x" * 600_000},
+            },
+        },
+    )
+    assert r.status_code == 413
+    assert alerts(world) == []
+
+
+# Opsgenie -------------------------------------------------------------------------------
+
+
+def test_opsgenie_create_repeat_and_close_by_alias(world: World) -> None:
+    key = make(world, "opsgenie")
+    headers = {"Authorization": f"GenieKey {key}", "content-type": "application/json"}
+    body = sample("opsgenie", "0002_post_opsgenie_v2_alerts.json")
+    r = world.client.post("/v2/alerts", content=body, headers=headers)
+    assert r.status_code == 202, r.text
+    assert r.json()["result"] == "Request will be processed"
+    assert r.json()["requestId"]
+    world.client.post("/v2/alerts", content=body, headers=headers)
+    alias = json.loads(body)["alias"]
+    (alert,) = alerts(world, dedup_key=alias)
+    assert alert["count"] == 2
+    close = sample("opsgenie", next(p.name for p in (SAMPLES / "opsgenie").glob("*close.json")))
+    r = world.client.post(
+        f"/v2/alerts/{alias}/close?identifierType=alias", content=close, headers=headers
+    )
+    assert r.status_code == 202, r.text
+    (alert,) = alerts(world, dedup_key=alias)
+    assert alert["status"] == "resolved"
+    r = world.client.post("/v2/alerts", content=body, headers={"Authorization": "GenieKey x"})
+    assert r.status_code == 401
+
+
+# Alertmanager ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("auth", ["bearer", "query"])
+def test_alertmanager_groups_then_resolves_a_group(world: World, auth: str) -> None:
+    key = make(world, "alertmanager")
+    headers = {"Authorization": f"Bearer {key}"} if auth == "bearer" else {}
+    url = "/api/v1/ingest/alertmanager" + ("" if auth == "bearer" else f"?key={key}")
+    r = world.client.post(
+        url, content=sample("alertmanager", "0010_post_webhook.json"), headers=headers
+    )
+    assert r.status_code == 202, r.text
+    results = r.json()["results"]
+    assert [x["result"] for x in results] == ["created", "grouped", "grouped"]
+    number = results[0]["incident"]
+    assert {x["incident"] for x in results} == {number}
+    r = world.client.post(
+        url, content=sample("alertmanager", "0031_post_webhook.json"), headers=headers
+    )
+    assert [x["result"] for x in r.json()["results"]] == ["resolved"] * 3
+    resolved = incident(world, number)
+    assert resolved["state"] == "resolved"
+    assert resolved["resolution_code"] == "auto_resolved"
+
+
+def test_alertmanager_refuses_a_bad_key_and_garbage(world: World) -> None:
+    r = world.client.post(
+        "/api/v1/ingest/alertmanager", content=b"{}", headers={"Authorization": "Bearer wrong"}
+    )
+    assert r.status_code == 401
+    key = make(world, "alertmanager")
+    r = world.client.post(
+        "/api/v1/ingest/alertmanager",
+        content=b'{"version": "4", "alerts": [',
+        headers={"Authorization": f"Bearer {key}"},
+    )
+    assert r.status_code == 400
+    assert r.json()["detail"]
+    r = world.client.post(
+        "/api/v1/ingest/generic",
+        content=b'{"summary": "x"}',
+        headers={"Authorization": f"Bearer {key}"},
+    )
+    assert r.status_code == 400
+    assert "alertmanager integration" in r.json()["detail"]
+    assert alerts(world) == []
+
+
+# Grafana, generic, Suricata -------------------------------------------------------------
+
+
+def test_grafana(world: World) -> None:
+    key = make(world, "grafana")
+    r = world.client.post(
+        "/api/v1/ingest/grafana",
+        content=sample("grafana", "0001_firing_and_resolved.json"),
+        headers={"Authorization": f"Bearer {key}"},
+    )
+    assert r.status_code == 202, r.text
+    assert r.json()["alerts"] >= 1
+
+
+def test_generic(world: World) -> None:
+    key = make(world, "generic")
+    h = {"Authorization": f"Bearer {key}"}
+    r = world.client.post(
+        "/api/v1/ingest/generic",
+        headers=h,
+        json={"summary": "Queue depth above 10k", "severity": "critical", "dedup_key": "queue"},
+    )
+    assert r.status_code == 202
+    assert r.json()["results"][0]["result"] == "created"
+    r = world.client.post(
+        "/api/v1/ingest/generic", headers=h, json={"dedup_key": "queue", "status": "resolved"}
+    )
+    assert r.json()["results"][0]["result"] == "resolved"
+
+
+def test_suricata_eve_lines(world: World) -> None:
+    key = make(world, "suricata")
+    r = world.client.post(
+        "/api/v1/ingest/suricata",
+        content=(SAMPLES / "suricata" / "eve_loopback.json").read_bytes(),
+        headers={"Authorization": f"Bearer {key}"},
+    )
+    assert r.status_code == 202, r.text
+    body = r.json()
+    assert body["alerts"] == 9
+    assert body["ignored"]["flow"] == 10
+    assert body["ignored"]["stats"] == 1
+    numbers = {x["incident"] for x in body["results"] if x["incident"]}
+    assert numbers
+    for number in numbers:
+        assert incident(world, number)["type"] == "security_incident"
+
+
+def test_ingest_failures_are_audited(world: World) -> None:
+    world.client.post(
+        "/api/v1/ingest/generic", json={"summary": "x"}, headers={"Authorization": "Bearer forged"}
+    )
+    denied = world.client.get(
+        "/api/v1/audit", headers=world.h("admin"), params={"action": "auth.denied"}
+    ).json()["items"]
+    assert any(d["data"]["reason"] == "unknown or disabled integration key" for d in denied)
