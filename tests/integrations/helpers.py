@@ -21,8 +21,16 @@ HERE = Path(__file__).parent
 SAMPLES = HERE / "samples"
 GOLDEN = HERE / "golden"
 RECEIVED_AT = datetime(2026, 11, 28, 4, 45, tzinfo=UTC)
-SENDERS = ("pagerduty", "opsgenie", "alertmanager", "grafana", "generic", "suricata", "syslog",
-           "email")  # fmt: skip
+SENDERS = (
+    "pagerduty",
+    "opsgenie",
+    "alertmanager",
+    "grafana",
+    "generic",
+    "suricata",
+    "syslog",
+    "email",
+)
 SUFFIXES = {"syslog": ".raw", "email": ".eml"}
 # The configuration a sample is parsed with (otherwise the type's default configuration):
 # syslog raises an alert for every severity, so that the goldens show every mapping.

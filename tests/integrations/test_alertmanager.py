@@ -24,15 +24,15 @@ def run(doc: Any, config: dict[str, Any] | None = None) -> Parsed:
     return alertmanager.parse(body, headers={}, received_at=RECEIVED_AT, config=config or {})
 
 
-def group(*alerts: dict[str, Any], **changes: Any) -> dict[str, Any]:
-    doc = copy.deepcopy(FIRING_GROUP)
+def group(*alerts: Any, **changes: Any) -> dict[str, Any]:
+    doc: dict[str, Any] = copy.deepcopy(FIRING_GROUP)
     doc["alerts"] = [copy.deepcopy(a) for a in alerts] or doc["alerts"]
     doc.update(changes)
     return doc
 
 
 def one_alert(**changes: Any) -> dict[str, Any]:
-    alert = copy.deepcopy(FIRING_GROUP["alerts"][0])
+    alert: dict[str, Any] = copy.deepcopy(FIRING_GROUP["alerts"][0])
     for key, value in changes.items():
         if value is None:
             alert.pop(key, None)
@@ -45,8 +45,10 @@ def test_a_mixed_group_of_firing_and_resolved_alerts() -> None:
     doc = group(FIRING_GROUP["alerts"][0], RESOLVED_GROUP["alerts"][1], FIRING_GROUP["alerts"][2])
     firing, resolved, other = run(doc).alerts
     assert [firing.action, resolved.action, other.action] == [
-        AlertAction.TRIGGER, AlertAction.RESOLVE, AlertAction.TRIGGER
-    ]  # fmt: skip
+        AlertAction.TRIGGER,
+        AlertAction.RESOLVE,
+        AlertAction.TRIGGER,
+    ]
     assert (firing.dedup_key, resolved.dedup_key) == ("b03406e4d230940b", "508cb3c5ead5721c")
     assert firing.occurred_at == datetime(2026, 11, 28, 4, 38, 22, tzinfo=UTC)  # startsAt
     assert resolved.occurred_at == datetime(2026, 11, 28, 4, 38, 57, tzinfo=UTC)  # endsAt
@@ -86,10 +88,16 @@ def test_summary_falls_back_to_alertname_on_instance(
 
 @pytest.mark.parametrize(
     ("label", "severity"),
-    [("critical", Severity.CRITICAL), ("PAGE", Severity.CRITICAL), ("major", Severity.ERROR),
-     ("warn", Severity.WARNING), ("none", Severity.INFO), ("weird", Severity.ERROR),
-     (None, Severity.ERROR)],
-)  # fmt: skip
+    [
+        ("critical", Severity.CRITICAL),
+        ("PAGE", Severity.CRITICAL),
+        ("major", Severity.ERROR),
+        ("warn", Severity.WARNING),
+        ("none", Severity.INFO),
+        ("weird", Severity.ERROR),
+        (None, Severity.ERROR),
+    ],
+)
 def test_severity_label_mapping(label: str | None, severity: Severity) -> None:
     labels = {"alertname": "A"} | ({"severity": label} if label else {})
     assert run(group(one_alert(labels=labels))).alerts[0].severity is severity
@@ -99,8 +107,11 @@ def test_the_severity_map_is_configurable() -> None:
     config = {"severity_map": {"P1": "critical", "weird": "info"}, "default_severity": "warning"}
     alerts = [one_alert(labels={"severity": s}) for s in ("p1", "weird", "unknown", "warn")]
     assert [a.severity for a in run(group(*alerts), config).alerts] == [
-        Severity.CRITICAL, Severity.INFO, Severity.WARNING, Severity.WARNING
-    ]  # fmt: skip
+        Severity.CRITICAL,
+        Severity.INFO,
+        Severity.WARNING,
+        Severity.WARNING,
+    ]
 
 
 @pytest.mark.parametrize(
@@ -140,20 +151,43 @@ def test_an_empty_group_is_fine() -> None:
     ("doc", "expected"),
     [
         ({"status": "firing"}, [FieldError("alerts", "'alerts' is missing")]),
-        (group(one_alert(status="pending")),
-         [FieldError("alerts[0].status", "'alerts[0].status' must be 'firing' or 'resolved', "
-                     "not 'pending'")]),
-        (group(one_alert(labels={"severity": 3})),
-         [FieldError("alerts[0].labels.severity",
-                     "'alerts[0].labels.severity' must be a string, not a number")]),
-        (group(one_alert(startsAt="soon")),
-         [FieldError("alerts[0].startsAt",
-                     "'alerts[0].startsAt' is not an ISO 8601 date and time: 'soon'")]),
-        (group(one_alert(), "oops"), [FieldError("alerts[1]", "'alerts[1]' must be an object, not a string")]),  # type: ignore[arg-type]
-        (group(truncatedAlerts=-1),
-         [FieldError("truncatedAlerts", "'truncatedAlerts' must be a whole number, 0 or more")]),
+        (
+            group(one_alert(status="pending")),
+            [
+                FieldError(
+                    "alerts[0].status",
+                    "'alerts[0].status' must be 'firing' or 'resolved', not 'pending'",
+                )
+            ],
+        ),
+        (
+            group(one_alert(labels={"severity": 3})),
+            [
+                FieldError(
+                    "alerts[0].labels.severity",
+                    "'alerts[0].labels.severity' must be a string, not a number",
+                )
+            ],
+        ),
+        (
+            group(one_alert(startsAt="soon")),
+            [
+                FieldError(
+                    "alerts[0].startsAt",
+                    "'alerts[0].startsAt' is not an ISO 8601 date and time: 'soon'",
+                )
+            ],
+        ),
+        (
+            group(one_alert(), "oops"),
+            [FieldError("alerts[1]", "'alerts[1]' must be an object, not a string")],
+        ),
+        (
+            group(truncatedAlerts=-1),
+            [FieldError("truncatedAlerts", "'truncatedAlerts' must be a whole number, 0 or more")],
+        ),
     ],
-)  # fmt: skip
+)
 def test_invalid_notifications_name_the_field(
     doc: dict[str, Any], expected: list[FieldError]
 ) -> None:

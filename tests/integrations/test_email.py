@@ -49,7 +49,9 @@ def test_a_multipart_reply_with_an_incident_number() -> None:
     assert alert.summary == "Re: [INC0001234] Imprimante en feu — toujours pas réparée"
     assert alert.reply_to == "INC0001234"
     assert alert.reporter == "francois.levy@example.com"
-    assert alert.description.startswith("Bonjour,\n\nl'imprimante fume encore ce matin — photo jointe.")
+    assert alert.description.startswith(
+        "Bonjour,\n\nl'imprimante fume encore ce matin — photo jointe."
+    )
     assert "<div>" not in alert.description  # the text/plain part, not the HTML one
     assert alert.labels == {
         "from": "francois.levy@example.com",
@@ -70,19 +72,28 @@ def test_an_html_only_message_gives_its_text() -> None:
 
 @pytest.mark.parametrize(
     ("subject", "number"),
-    [("Re: [INC0001234] Printer on fire", "INC0001234"), ("RE: inc0000042 still broken", "INC0000042"),
-     ("Fwd: INC0001234/INC0005678", "INC0001234"), ("INC00012345 has eight digits", None),
-     ("XINC0001234 is glued", None), ("No number", None)],
-)  # fmt: skip
+    [
+        ("Re: [INC0001234] Printer on fire", "INC0001234"),
+        ("RE: inc0000042 still broken", "INC0000042"),
+        ("Fwd: INC0001234/INC0005678", "INC0001234"),
+        ("INC00012345 has eight digits", None),
+        ("XINC0001234 is glued", None),
+        ("No number", None),
+    ],
+)
 def test_the_incident_number_in_the_subject(subject: str, number: str | None) -> None:
     assert alert_of(message(subject).as_bytes()).reply_to == number
 
 
 @pytest.mark.parametrize(
     "headers",
-    [{"Auto_Submitted": "auto-replied"}, {"Auto_Submitted": "auto-generated"}, {"Precedence": "bulk"},
-     {"X_Autoreply": "yes"}],
-)  # fmt: skip
+    [
+        {"Auto_Submitted": "auto-replied"},
+        {"Auto_Submitted": "auto-generated"},
+        {"Precedence": "bulk"},
+        {"X_Autoreply": "yes"},
+    ],
+)
 def test_automatic_replies_raise_nothing(headers: dict[str, str]) -> None:
     assert run(message(**headers).as_bytes()) == Parsed(alerts=[], ignored={"auto_reply": 1})
     assert run(sample("email", "0004_out_of_office.eml")).ignored == {"auto_reply": 1}
@@ -93,7 +104,9 @@ def test_without_message_id_the_service_makes_the_key() -> None:
     assert alert_of(message().as_bytes()).dedup_key is None
     long_id = "<" + "x" * 300 + "@example.com>"
     key = alert_of(message(Message_ID=long_id).as_bytes()).dedup_key
-    assert key is not None and key.startswith("email:sha256:") and len(key) == 6 + 7 + 64
+    assert key is not None
+    assert key.startswith("email:sha256:")
+    assert len(key) == 6 + 7 + 64
 
 
 def test_the_description_is_cut_at_100000_characters() -> None:
@@ -124,13 +137,29 @@ def test_malformed_mail_still_gives_an_alert() -> None:
 @pytest.mark.parametrize(
     ("body", "field", "text"),
     [
-        (b"Subject: hello\r\n\r\nbody", "From", "The message has no From address, so nobody can be answered."),
-        (b"From: not an address\r\nSubject: x\r\n\r\n", "From", "The message has no From address, so nobody can be answered."),
-        (b"From: a@example.com\r\n\r\nbody", "Subject", "The message has no Subject; say in it what the problem is."),
-        (b"From: a@example.com\r\nSubject:   \r\n\r\nbody", "Subject", "The message has no Subject; say in it what the problem is."),
+        (
+            b"Subject: hello\r\n\r\nbody",
+            "From",
+            "The message has no From address, so nobody can be answered.",
+        ),
+        (
+            b"From: not an address\r\nSubject: x\r\n\r\n",
+            "From",
+            "The message has no From address, so nobody can be answered.",
+        ),
+        (
+            b"From: a@example.com\r\n\r\nbody",
+            "Subject",
+            "The message has no Subject; say in it what the problem is.",
+        ),
+        (
+            b"From: a@example.com\r\nSubject:   \r\n\r\nbody",
+            "Subject",
+            "The message has no Subject; say in it what the problem is.",
+        ),
         (b"", "From", "The message has no From address, so nobody can be answered."),
     ],
-)  # fmt: skip
+)
 def test_without_from_or_subject_it_is_refused(body: bytes, field: str, text: str) -> None:
     with pytest.raises(PayloadError) as caught:
         run(body)

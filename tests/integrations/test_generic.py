@@ -40,10 +40,15 @@ def test_the_three_shapes_give_the_same_alerts() -> None:
 
 @pytest.mark.parametrize(
     ("fields", "action"),
-    [({"status": "firing"}, AlertAction.TRIGGER), ({"status": "RESOLVED"}, AlertAction.RESOLVE),
-     ({"status": "acknowledged"}, AlertAction.ACKNOWLEDGE), ({"action": "resolve"}, AlertAction.RESOLVE),
-     ({"action": "acknowledge", "status": "acknowledged"}, AlertAction.ACKNOWLEDGE), ({}, AlertAction.TRIGGER)],
-)  # fmt: skip
+    [
+        ({"status": "firing"}, AlertAction.TRIGGER),
+        ({"status": "RESOLVED"}, AlertAction.RESOLVE),
+        ({"status": "acknowledged"}, AlertAction.ACKNOWLEDGE),
+        ({"action": "resolve"}, AlertAction.RESOLVE),
+        ({"action": "acknowledge", "status": "acknowledged"}, AlertAction.ACKNOWLEDGE),
+        ({}, AlertAction.TRIGGER),
+    ],
+)
 def test_status_or_action(fields: dict[str, str], action: AlertAction) -> None:
     doc = {"summary": "s", "dedup_key": "k", **fields}
     assert run(doc).alerts[0].action is action
@@ -51,10 +56,16 @@ def test_status_or_action(fields: dict[str, str], action: AlertAction) -> None:
 
 def test_every_field_is_mapped() -> None:
     doc = {
-        "summary": " Queue stuck ", "severity": "Warning", "source": "mq-01", "service": "mail",
-        "description": "line 1\nline 2", "labels": {"queue": "out"}, "details": {"depth": 12},
-        "links": ["https://grafana.example/d/1"], "timestamp": "2026-11-28T06:00:00+02:00",
-    }  # fmt: skip
+        "summary": " Queue stuck ",
+        "severity": "Warning",
+        "source": "mq-01",
+        "service": "mail",
+        "description": "line 1\nline 2",
+        "labels": {"queue": "out"},
+        "details": {"depth": 12},
+        "links": ["https://grafana.example/d/1"],
+        "timestamp": "2026-11-28T06:00:00+02:00",
+    }
     (alert,) = run(doc).alerts
     assert alert.summary == "Queue stuck"
     assert alert.severity is Severity.WARNING
@@ -85,26 +96,81 @@ def test_an_empty_list_does_nothing() -> None:
     ("doc", "expected"),
     [
         ({}, [FieldError("summary", "'summary' is missing or blank")]),
-        ({"sumary": "x"}, [
-            FieldError("sumary", "'sumary' is not a field of the generic format (did you mean 'summary'?)"),
-            FieldError("summary", "'summary' is missing or blank"),
-        ]),
-        ({"summary": "x" * 1025}, [FieldError("summary", "'summary' is longer than 1024 characters (it has 1025)")]),
-        ([{"status": "resolved"}], [FieldError("[0].dedup_key", "'[0].dedup_key' is required to resolve or acknowledge an alert")]),
-        ({"alerts": [{"summary": "ok"}, {"summary": "s", "severity": "urgent"}]},
-         [FieldError("alerts[1].severity", "'alerts[1].severity' must be one of 'critical', 'error', 'warning', 'info'")]),
-        ({"summary": "s", "status": "firing", "action": "resolve", "dedup_key": "k"},
-         [FieldError("action", "'action' contradicts 'status'; give one of them")]),
-        ({"summary": "s", "status": "open"}, [FieldError("status", "'status' must be 'firing', 'resolved' or 'acknowledged'")]),
-        ({"summary": "s", "labels": {"a": 1}}, [FieldError("labels.a", "'labels.a' must be a string, not a number")]),
-        ({"summary": "s", "links": ["ok", 3]}, [FieldError("links[1]", "'links[1]' must be a URL (a string of at most 4096 characters)")]),
-        ({"summary": "s", "details": "x"}, [FieldError("details", "'details' must be an object, not a string")]),
-        ({"summary": "s", "timestamp": "tomorrow"}, [FieldError("timestamp", "'timestamp' is not an ISO 8601 date and time: 'tomorrow'")]),
-        ({"alerts": [], "extra": 1}, [FieldError("extra", "'extra' is not expected beside 'alerts'")]),
+        (
+            {"sumary": "x"},
+            [
+                FieldError(
+                    "sumary",
+                    "'sumary' is not a field of the generic format (did you mean 'summary'?)",
+                ),
+                FieldError("summary", "'summary' is missing or blank"),
+            ],
+        ),
+        (
+            {"summary": "x" * 1025},
+            [FieldError("summary", "'summary' is longer than 1024 characters (it has 1025)")],
+        ),
+        (
+            [{"status": "resolved"}],
+            [
+                FieldError(
+                    "[0].dedup_key",
+                    "'[0].dedup_key' is required to resolve or acknowledge an alert",
+                )
+            ],
+        ),
+        (
+            {"alerts": [{"summary": "ok"}, {"summary": "s", "severity": "urgent"}]},
+            [
+                FieldError(
+                    "alerts[1].severity",
+                    "'alerts[1].severity' must be one of 'critical', 'error', 'warning', 'info'",
+                )
+            ],
+        ),
+        (
+            {"summary": "s", "status": "firing", "action": "resolve", "dedup_key": "k"},
+            [FieldError("action", "'action' contradicts 'status'; give one of them")],
+        ),
+        (
+            {"summary": "s", "status": "open"},
+            [FieldError("status", "'status' must be 'firing', 'resolved' or 'acknowledged'")],
+        ),
+        (
+            {"summary": "s", "labels": {"a": 1}},
+            [FieldError("labels.a", "'labels.a' must be a string, not a number")],
+        ),
+        (
+            {"summary": "s", "links": ["ok", 3]},
+            [
+                FieldError(
+                    "links[1]", "'links[1]' must be a URL (a string of at most 4096 characters)"
+                )
+            ],
+        ),
+        (
+            {"summary": "s", "details": "x"},
+            [FieldError("details", "'details' must be an object, not a string")],
+        ),
+        (
+            {"summary": "s", "timestamp": "tomorrow"},
+            [FieldError("timestamp", "'timestamp' is not an ISO 8601 date and time: 'tomorrow'")],
+        ),
+        (
+            {"alerts": [], "extra": 1},
+            [FieldError("extra", "'extra' is not expected beside 'alerts'")],
+        ),
         ([1], [FieldError("[0]", "'[0]' must be an alert object, not a number")]),
-        ("text", [FieldError("body", "The body must be an alert object or a list of them, not a string.")]),
+        (
+            "text",
+            [
+                FieldError(
+                    "body", "The body must be an alert object or a list of them, not a string."
+                )
+            ],
+        ),
     ],
-)  # fmt: skip
+)
 def test_invalid_alerts_are_refused_with_every_error(doc: Any, expected: list[FieldError]) -> None:
     assert refused(doc).errors == expected
 

@@ -52,9 +52,15 @@ def test_create_maps_the_real_sample() -> None:
 
 @pytest.mark.parametrize(
     ("priority", "severity"),
-    [("P1", Severity.CRITICAL), ("P2", Severity.ERROR), ("P3", Severity.WARNING),
-     ("p4", Severity.INFO), ("P5", Severity.INFO), (None, Severity.WARNING)],
-)  # fmt: skip
+    [
+        ("P1", Severity.CRITICAL),
+        ("P2", Severity.ERROR),
+        ("P3", Severity.WARNING),
+        ("p4", Severity.INFO),
+        ("P5", Severity.INFO),
+        (None, Severity.WARNING),
+    ],
+)
 def test_priority_gives_the_severity(priority: str | None, severity: Severity) -> None:
     assert create(priority=priority).alerts[0].severity is severity
 
@@ -122,23 +128,45 @@ def test_an_empty_body_is_fine_for_close() -> None:
 @pytest.mark.parametrize(
     ("args", "field", "message"),
     [
-        (("close", "123", "tiny", b""), "identifierType",
-         "Tiny ids are not supported; identify the alert by its alias (identifierType=alias) "
-         "or by its id (identifierType=id)."),
-        (("close", "123", "name", b""), "identifierType", "'identifierType' must be 'id' or 'alias'."),
+        (
+            ("close", "123", "tiny", b""),
+            "identifierType",
+            "Tiny ids are not supported; identify the alert by its alias (identifierType=alias) "
+            "or by its id (identifierType=id).",
+        ),
+        (
+            ("close", "123", "name", b""),
+            "identifierType",
+            "'identifierType' must be 'id' or 'alias'.",
+        ),
         (("close", "  ", "alias", b""), "identifier", "The alert identifier is missing or blank."),
-        (("close", "k" * 513, "alias", b""), "identifier",
-         "The alert identifier is longer than 512 characters."),
-        (("snooze", "k", "alias", b""), "action",
-         "'snooze' is not an alert action; use close or acknowledge."),
+        (
+            ("close", "k" * 513, "alias", b""),
+            "identifier",
+            "The alert identifier is longer than 512 characters.",
+        ),
+        (
+            ("snooze", "k", "alias", b""),
+            "action",
+            "'snooze' is not an alert action; use close or acknowledge.",
+        ),
         (("close", "k", "alias", b"[]"), "body", "The body must be a JSON object."),
-        (("close", "k", "alias", b'{"note": 1}'), "note",
-         "Request body is not processable. Please check the errors."),
+        (
+            ("close", "k", "alias", b'{"note": 1}'),
+            "note",
+            "Request body is not processable. Please check the errors.",
+        ),
     ],
-)  # fmt: skip
+)
 def test_invalid_actions_are_refused(args: tuple[Any, ...], field: str, message: str) -> None:
     with pytest.raises(PayloadError) as caught:
         parse_action(*args, received_at=RECEIVED_AT)
     assert caught.value.status == 400
     assert caught.value.message == message
     assert caught.value.errors[0].field == field
+
+
+def test_close_by_id_sets_the_alert_id() -> None:
+    (alert,) = parse_action("close", "8418d193-2dab", "id", CLOSE, received_at=RECEIVED_AT).alerts
+    assert alert.action is AlertAction.RESOLVE
+    assert (alert.dedup_key, alert.alert_id) == (None, "8418d193-2dab")

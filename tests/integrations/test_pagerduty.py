@@ -71,10 +71,12 @@ def test_a_trigger_without_dedup_key_leaves_it_to_the_service() -> None:
 def test_the_optional_fields_are_mapped() -> None:
     doc = event(
         links=[{"href": "https://runbook.example/x", "text": "Runbook"}],
-        images=[{"src": "https://img.example/g.png", "href": "https://graph.example/1"},
-                {"src": "https://img.example/h.png"}],
+        images=[
+            {"src": "https://img.example/g.png", "href": "https://graph.example/1"},
+            {"src": "https://img.example/h.png"},
+        ],
         payload_changes={"timestamp": "2026-11-28T05:38:08.000+01:00", "custom_details": "42"},
-    )  # fmt: skip
+    )
     (alert,) = run(doc).alerts
     assert alert.occurred_at == datetime(2026, 11, 28, 4, 38, 8, tzinfo=UTC)
     assert alert.details == {"details": "42"}
@@ -102,7 +104,7 @@ def test_the_optional_fields_are_mapped() -> None:
                     "following: 'trigger', 'acknowledge' or 'resolve')",
                 )
             ],
-        ),  # fmt: skip
+        ),
         (event(payload=None), [FieldError("payload", "'payload' is missing")]),
         (
             event(payload="text"),
@@ -120,7 +122,7 @@ def test_the_optional_fields_are_mapped() -> None:
                     "'payload.summary' is longer than 1024 characters (it has 1025)",
                 )
             ],
-        ),  # fmt: skip
+        ),
         (
             event(payload_changes={"source": None, "severity": "fatal"}),
             [
@@ -131,7 +133,7 @@ def test_the_optional_fields_are_mapped() -> None:
                     "the following: 'critical', 'warning', 'error' or 'info')",
                 ),
             ],
-        ),  # fmt: skip
+        ),
         (
             event(payload_changes={"timestamp": "yesterday"}),
             [
@@ -140,7 +142,7 @@ def test_the_optional_fields_are_mapped() -> None:
                     "'payload.timestamp' is not an ISO 8601 date and time: 'yesterday'",
                 )
             ],
-        ),  # fmt: skip
+        ),
         (
             event(dedup_key="k" * 256),
             [FieldError("dedup_key", "'dedup_key' is longer than 255 characters (it has 256)")],
@@ -234,6 +236,14 @@ def test_nul_characters_are_replaced_not_stored() -> None:
 
 def test_routing_key_reads_the_key_and_never_raises() -> None:
     assert routing_key(TRIGGER) == "R0UT1NGK3Y0000000000000000000000"
-    for garbage in (b"", b"\xff", b"[]", b'{"routing_key": 5}', b'{"routing_key": " "}',
-                    TRIGGER[:50], b"[" * 10_000, b" " * (600 * 1024)):  # fmt: skip
+    for garbage in (
+        b"",
+        b"\xff",
+        b"[]",
+        b'{"routing_key": 5}',
+        b'{"routing_key": " "}',
+        TRIGGER[:50],
+        b"[" * 10_000,
+        b" " * (600 * 1024),
+    ):
         assert routing_key(garbage) is None

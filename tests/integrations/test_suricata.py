@@ -34,8 +34,13 @@ def test_the_real_file_gives_nine_alerts_and_counts_the_rest() -> None:
     assert {a.incident_type for a in parsed.alerts} == {"security_incident"}
     assert {a.action for a in parsed.alerts} == {AlertAction.TRIGGER}
     assert Counter(a.labels["signature_id"] for a in parsed.alerts) == {
-        "9000001": 2, "9000002": 3, "9000003": 1, "9000004": 1, "9000005": 1, "9000006": 1,
-    }  # fmt: skip
+        "9000001": 2,
+        "9000002": 3,
+        "9000003": 1,
+        "9000004": 1,
+        "9000005": 1,
+        "9000006": 1,
+    }
     # the three ICMP echo alerts are one flow (one community id): one dedup key
     icmp = {a.dedup_key for a in parsed.alerts if a.labels["proto"] == "ICMP"}
     assert icmp == {"1:PRCVIRO2XedYcoD1kwnYlWfzz28=:9000002"}
@@ -70,9 +75,14 @@ def test_dns_and_tls_evidence() -> None:
 
 @pytest.mark.parametrize(
     ("level", "severity"),
-    [(1, Severity.CRITICAL), (2, Severity.ERROR), (3, Severity.WARNING), (4, Severity.INFO),
-     (None, Severity.INFO)],
-)  # fmt: skip
+    [
+        (1, Severity.CRITICAL),
+        (2, Severity.ERROR),
+        (3, Severity.WARNING),
+        (4, Severity.INFO),
+        (None, Severity.INFO),
+    ],
+)
 def test_severity(level: int | None, severity: Severity) -> None:
     event = json.loads(json.dumps(FIRST_ALERT))
     event["alert"]["severity"] = level
@@ -88,8 +98,17 @@ def test_without_community_id_the_key_hashes_the_flow_without_source_port() -> N
 
 
 def test_blank_lines_crlf_and_any_other_event_type_are_fine() -> None:
-    body = b"\r\n".join([b"", b'{"event_type":"anomaly"}', b"  ", b'{"event_type":"netflow"}',
-                         b'{"no_type":1}', b'{"event_type":"Weird Type!"}', b""])  # fmt: skip
+    body = b"\r\n".join(
+        [
+            b"",
+            b'{"event_type":"anomaly"}',
+            b"  ",
+            b'{"event_type":"netflow"}',
+            b'{"no_type":1}',
+            b'{"event_type":"Weird Type!"}',
+            b"",
+        ]
+    )
     assert run(body) == Parsed(alerts=[], ignored={"anomaly": 1, "netflow": 1, "unknown": 2})
     assert run(b"") == Parsed(alerts=[])
 
@@ -103,7 +122,7 @@ def test_an_unparsable_line_is_named() -> None:
     assert caught.value.errors[0].field == "line 3"
     with pytest.raises(PayloadError, match=r"^Line 2 must be a JSON object \(an EVE event\)"):
         run(LINES[0] + b"\n[1]\n")
-    with pytest.raises(PayloadError, match="^Line 1 is not valid UTF-8"):
+    with pytest.raises(PayloadError, match=r"^Line 1 is not valid UTF-8"):
         run(b"\xff\n")
 
 
@@ -130,3 +149,10 @@ def test_over_10_mb_is_refused_with_413() -> None:
     with pytest.raises(PayloadError) as caught:
         run(b"\n" * (10 * 1024 * 1024 + 1))
     assert caught.value.status == 413
+
+
+def test_a_signature_id_out_of_range_is_refused() -> None:
+    event = json.loads(json.dumps(FIRST_ALERT))
+    event["alert"]["signature_id"] = 2**32
+    with pytest.raises(PayloadError, match=r"'alert\.signature_id' must be from 0 to 4294967295"):
+        one(event)

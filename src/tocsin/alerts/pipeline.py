@@ -12,17 +12,18 @@ from typing import Any
 from sqlalchemy import and_, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from tocsin.alerts.bulk import trigger_run
 from tocsin.alerts.grouping import group_value
 from tocsin.alerts.integrations import IntegrationRef
 from tocsin.alerts.maintenance import Window, in_maintenance
 from tocsin.alerts.models import LIVE_ALERT_SQL, Alert
 from tocsin.auth.models import User
 from tocsin.auth.principal import system_principal
-from tocsin.auth.service import principal_for
+from tocsin.auth.service import default_customer, principal_for
 from tocsin.core.events import DomainEvent
 from tocsin.db.session import UnitOfWork
 from tocsin.incidents.actions import IncidentActions
-from tocsin.incidents.intake import NewIncident, open_incident
+from tocsin.incidents.intake import NewIncident, open_incidents
 from tocsin.incidents.lifecycle import OPEN_STATES, Action, ResolutionCode, State
 from tocsin.incidents.models import Incident, IncidentNote, TimelineEntry
 from tocsin.incidents.schemas import ActionIn
@@ -62,18 +63,38 @@ class Pipeline:
     def __init__(self, actions: IncidentActions, *, matrix: Mapping[str, int]) -> None:
         self.actions = actions
         self.matrix = dict(matrix)
+        self._provider: int | None = None
+
+    @property
+    def dialect(self) -> str:
+        return self.actions.db.dialect
 
     def process(
         self, uow: UnitOfWork, items: list[Item], *, now: datetime, windows: list[Window]
     ) -> list[Outcome]:
-        return [self._one(uow, item, now, windows) for item in items]
+        """Consecutive plain triggers go through the set-based path together; resolves,
+        acknowledges and mail replies one by one, in order, between them."""
+        outcomes: list[Outcome] = []
+        run: list[Item] = []
+        for item in items:
+            if item.alert.action is AlertAction.TRIGGER and not item.alert.reply_to:
+                run.append(item)
+                continue
+            if run:
+                outcomes += trigger_run(self, uow, run, now=now, windows=windows)
+                run = []
+            uow.session.flush()
+            outcomes.append(self._one(uow, item, now, windows))
+        if run:
+            outcomes += trigger_run(self, uow, run, now=now, windows=windows)
+        return outcomes
 
     # one alert -------------------------------------------------------------------------
 
     def _one(self, uow: UnitOfWork, item: Item, now: datetime, windows: list[Window]) -> Outcome:
         alert, integration = item.alert, item.integration
         if alert.action is AlertAction.TRIGGER:
-            return self._trigger(uow, integration, alert, now, windows)
+            return self.trigger_one(uow, item, now, windows)
         live = self._live(uow, integration, alert)
         if live is None:
             return Outcome("unknown", alert.dedup_key)
@@ -95,26 +116,29 @@ class Pipeline:
             return None
         return uow.session.scalar(query.with_for_update())
 
-    def _robot(self, integration: IntegrationRef) -> Any:
+    def robot(self, integration: IntegrationRef) -> Any:
         return system_principal(
             default_customer_id=integration.customer_id, name=f"integration:{integration.name}"
         )
 
-    def _trigger(
+    def trigger_one(
         self,
         uow: UnitOfWork,
-        integration: IntegrationRef,
-        alert: NormalizedAlert,
+        item: Item,
         now: datetime,
         windows: list[Window],
+        *,
+        key: str | None = None,
     ) -> Outcome:
+        """One trigger on its own: mail replies, flaps, and keys another writer claimed."""
+        integration, alert = item.integration, item.alert
         s = uow.session
         reporter = self._reporter(uow, integration, alert)
         if alert.reply_to:
             replied = self._comment(uow, integration, alert, reporter, now)
             if replied is not None:
                 return replied
-        key = alert.dedup_key or uuid.uuid4().hex
+        key = key or alert.dedup_key or uuid.uuid4().hex
         live = self._live(uow, integration, NormalizedAlert(action=alert.action, dedup_key=key))
         if live is not None:
             return self._repeat(uow, live, alert, now)
@@ -151,7 +175,7 @@ class Pipeline:
             alert_id = s.execute(
                 insert(Alert).returning(Alert.id), [{**values, "status": "suppressed"}]
             ).scalar_one()
-            self._emit(uow, integration, "alert.suppressed", alert_id, now, key)
+            self.emit(uow, integration, "alert.suppressed", alert_id, now, key)
             return Outcome("suppressed", key, alert_id=int(alert_id))
         flapped = self._flapping(uow, integration, key, alert, now)
         if flapped is not None:
@@ -180,7 +204,7 @@ class Pipeline:
                         "incident_id": incident_id,
                         "at": now,
                         "actor_id": None,
-                        "actor_label": self._robot(integration).actor.describe(),
+                        "actor_label": self.robot(integration).actor.describe(),
                         "kind": "alert_grouped",
                         "changes": {"alerts": [None, key]},
                         "message": f"Alert joined: {summary}",
@@ -188,52 +212,62 @@ class Pipeline:
                     }
                 ],
             )
-            self._emit(uow, integration, "alert.grouped", alert_id, now, key, incident_id)
+            self.emit(uow, integration, "alert.grouped", alert_id, now, key, incident_id)
             return Outcome("grouped", key, incident_id, number, int(alert_id))
         levels = integration.config.severity_map[alert.severity]
-        incident_id, number = open_incident(
+        ((incident_id, number),) = open_incidents(
             uow,
-            principal=self._robot(integration),
+            [
+                NewIncident(
+                    title=summary,
+                    description=alert.description,
+                    type=alert.incident_type,
+                    customer_id=integration.customer_id,
+                    service_id=integration.service_id,
+                    team_id=integration.team_id,
+                    impact=levels.impact,
+                    urgency=levels.urgency,
+                    tags=[integration.type],
+                    principal=self.robot(integration),
+                    message=f"Opened by {integration.type} alert {key}",
+                    requester_id=reporter.id if reporter else None,
+                    requester_label=reporter.email if reporter else None,
+                    service_label=integration.service_slug,
+                    team_label=integration.team_slug,
+                    customer_label=integration.customer_slug,
+                )
+            ],
             now=now,
             matrix=self.matrix,
-            message=f"Opened by {integration.type} alert {key}",
-            spec=NewIncident(
-                title=summary,
-                description=alert.description,
-                type=alert.incident_type,
-                customer_id=integration.customer_id,
-                service_id=integration.service_id,
-                team_id=integration.team_id,
-                impact=levels.impact,
-                urgency=levels.urgency,
-                tags=[integration.type],
-                requester_id=reporter.id if reporter else None,
-                requester_label=reporter.email if reporter else None,
-                service_label=integration.service_slug,
-                team_label=integration.team_slug,
-                customer_label=integration.customer_slug,
-            ),
         )
         s.execute(update(Alert).where(Alert.id == alert_id).values(incident_id=incident_id))
-        self._emit(uow, integration, "alert.triggered", alert_id, now, key, incident_id)
+        self.emit(uow, integration, "alert.triggered", alert_id, now, key, incident_id)
         return Outcome("created", key, incident_id, number, int(alert_id))
 
     def _reporter(
         self, uow: UnitOfWork, integration: IntegrationRef, alert: NormalizedAlert
     ) -> User | None:
-        """The user who sent a mail, when Tocsin knows them within the integration's customer
-        (or the provider)."""
         if not alert.reporter:
             return None
         user = uow.session.scalar(select(User).where(User.email == alert.reporter.lower()))
+        return self.reporter_for(integration, user)
+
+    def _provider_id(self) -> int:
+        if self._provider is None:
+            with self.actions.db.read() as session:
+                self._provider = default_customer(session).id
+        return self._provider
+
+    def reporter_for(self, integration: IntegrationRef, user: User | None) -> User | None:
+        """The user who sent a mail, when active and of the integration's customer or the
+        provider's staff."""
         if user is None or not user.active:
             return None
-        if (
-            user.customer_id != integration.customer_id
-            and not principal_for(uow.session, user).all_customers
-        ):
-            return None
-        return user
+        if user.customer_id == integration.customer_id:
+            return user
+        return (
+            user if user.customer_id == self._provider_id() and user.role != "requester" else None
+        )
 
     def _comment(
         self,
@@ -254,7 +288,7 @@ class Pipeline:
         )
         if incident is None:
             return None  # unknown or another customer's number: treat as a new report
-        principal = principal_for(s, reporter) if reporter else self._robot(integration)
+        principal = principal_for(s, reporter) if reporter else self.robot(integration)
         body = alert.description.strip() or alert.summary
         author = principal.actor
         note = IncidentNote(
@@ -328,14 +362,14 @@ class Pipeline:
         if incident.state == State.RESOLVED.value:
             self.actions.apply(
                 uow,
-                self._robot(integration),
+                self.robot(integration),
                 incident,
                 Action.REOPEN,
                 ActionIn(
                     reason=f"Alert {key} fired again {minutes} min after it resolved (flapping)"
                 ),
             )
-        self._emit(uow, integration, "alert.flapped", recent.id, now, key, incident.id)
+        self.emit(uow, integration, "alert.flapped", recent.id, now, key, incident.id)
         return Outcome("reopened", key, incident.id, incident.number, recent.id)
 
     def _group_target(
@@ -366,7 +400,7 @@ class Pipeline:
         live.resolved_at = now
         live.last_seen_at = now
         s.flush()
-        self._emit(
+        self.emit(
             uow, integration, "alert.resolved", live.id, now, live.dedup_key, live.incident_id
         )
         number = None
@@ -382,7 +416,7 @@ class Pipeline:
             if integration.config.auto_resolve and others is None and incident.state in OPEN:
                 self.actions.apply(
                     uow,
-                    self._robot(integration),
+                    self.robot(integration),
                     incident,
                     Action.RESOLVE,
                     ActionIn(
@@ -407,13 +441,13 @@ class Pipeline:
             if incident.state in (State.NEW.value, State.ASSIGNED.value):
                 self.actions.apply(
                     uow,
-                    self._robot(integration),
+                    self.robot(integration),
                     incident,
                     Action.ACKNOWLEDGE,
                     ActionIn(),
                     message=f"Acknowledged in {integration.name}",
                 )
-        self._emit(
+        self.emit(
             uow, integration, "alert.acknowledged", live.id, now, live.dedup_key, live.incident_id
         )
         return Outcome("acknowledged", live.dedup_key, live.incident_id, number, live.id)
@@ -424,7 +458,7 @@ class Pipeline:
         incident = uow.session.get(Incident, incident_id)
         return incident.number if incident else None
 
-    def _emit(
+    def emit(
         self,
         uow: UnitOfWork,
         integration: IntegrationRef,
@@ -439,7 +473,7 @@ class Pipeline:
                 action=action,
                 object_type="alert",
                 object_id=str(alert_id),
-                actor=self._robot(integration).actor,
+                actor=self.robot(integration).actor,
                 at=now,
                 customer_id=integration.customer_id,
                 data={

@@ -12,6 +12,7 @@ import uvicorn
 
 from tocsin.bootstrap import build
 from tocsin.logs import configure_logging
+from tocsin.receivers import Receivers, start_receivers
 from tocsin.settings import load_settings
 from tocsin.web.app import create_app
 from tocsin.workers.engine import Engine
@@ -23,7 +24,8 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on")] = None,
 ) -> None:
-    """Migrate the database if needed, then run the web UI, API and background engine."""
+    """Migrate the database if needed, then run the web UI, API, ingest receivers (syslog,
+    SMTP, when their ports are set) and background engine."""
     settings = load_settings()
     configure_logging(fmt=settings.log_format, level=settings.log_level)
     app = build(settings)
@@ -40,7 +42,9 @@ def serve(
             "database": settings.database_url.split("@")[-1],
         },
     )
+    receivers: Receivers | None = None
     try:
+        receivers = start_receivers(app, settings)
         uvicorn.run(
             create_app(app),
             host=bind_host,
@@ -50,6 +54,8 @@ def serve(
             proxy_headers=False,
         )
     finally:
+        if receivers is not None:
+            receivers.stop()  # before the writer stops: what they received is stored
         if engine is not None:
             engine.stop()
         app.dispose()

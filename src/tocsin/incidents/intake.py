@@ -1,9 +1,10 @@
-"""Opening incidents from machine input (alerts) on the hot path: lean Core statements in
-the caller's transaction, with the same number, timeline entry and audit event as the API."""
+"""Opening incidents from machine input (alerts) on the hot path: set-based Core statements in
+the caller's transaction, with the same numbers, timeline entries and audit events as the
+API gives."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -18,6 +19,9 @@ from tocsin.incidents.models import Incident, TimelineEntry
 from tocsin.incidents.priority import derive_priority
 from tocsin.incidents.service import format_number
 
+_INSERT_INCIDENTS = insert(Incident).returning(Incident.id, sort_by_parameter_order=True)
+_INSERT_TIMELINE = insert(TimelineEntry)
+
 
 @dataclass(frozen=True, slots=True)
 class NewIncident:
@@ -30,6 +34,8 @@ class NewIncident:
     impact: int
     urgency: int
     tags: list[str]
+    principal: Principal
+    message: str
     requester_id: int | None = None
     service_label: str | None = None
     team_label: str | None = None
@@ -37,25 +43,20 @@ class NewIncident:
     requester_label: str | None = None
 
 
-def open_incident(
-    uow: UnitOfWork,
-    *,
-    principal: Principal,
-    spec: NewIncident,
-    now: datetime,
-    matrix: Mapping[str, int],
-    message: str,
-) -> tuple[int, str]:
-    """Insert one incident (state new, or assigned when it has a team); answer id, number."""
+def open_incidents(
+    uow: UnitOfWork, specs: Sequence[NewIncident], *, now: datetime, matrix: Mapping[str, int]
+) -> list[tuple[int, str]]:
+    """Insert incidents (state new, or assigned when they have a team) with one statement
+    per table; answer (id, number) for each, in order."""
+    if not specs:
+        return []
     session = uow.session
-    number = format_number(counters.take(session, "incident"))
-    priority = derive_priority(matrix, impact=spec.impact, urgency=spec.urgency)
-    state = State.ASSIGNED if spec.team_id is not None else State.NEW
-    incident_id = session.execute(
-        insert(Incident).returning(Incident.id),
-        [
+    first = counters.take(session, "incident", len(specs))
+    rows = []
+    for offset, spec in enumerate(specs):
+        rows.append(
             {
-                "number": number,
+                "number": format_number(first + offset),
                 "customer_id": spec.customer_id,
                 "type": spec.type,
                 "title": spec.title[:300],
@@ -65,60 +66,60 @@ def open_incident(
                 "team_id": spec.team_id,
                 "impact": spec.impact,
                 "urgency": spec.urgency,
-                "priority": priority,
+                "priority": derive_priority(matrix, impact=spec.impact, urgency=spec.urgency),
                 "priority_overridden": False,
                 "tags": spec.tags,
                 "major": False,
-                "state": state.value,
+                "state": (State.ASSIGNED if spec.team_id is not None else State.NEW).value,
                 "reopen_count": 0,
                 "reassignment_count": 0,
                 "version": 1,
                 "opened_at": now,
                 "updated_at": now,
             }
-        ],
-    ).scalar_one()
-    changes = {
-        key: [None, value]
-        for key, value in {
-            "title": spec.title[:300],
-            "type": spec.type,
-            "customer": spec.customer_label,
-            "service": spec.service_label,
-            "team": spec.team_label,
-            "impact": spec.impact,
-            "urgency": spec.urgency,
-            "priority": priority,
-            "state": state.value,
-            "requester": spec.requester_label,
-        }.items()
-        if value is not None
-    }
-    actor = principal.actor
-    session.execute(
-        insert(TimelineEntry),
-        [
+        )
+    ids = [int(i) for i in session.execute(_INSERT_INCIDENTS, rows).scalars()]
+    timeline = []
+    for incident_id, spec, row in zip(ids, specs, rows, strict=True):
+        changes = {
+            key: [None, value]
+            for key, value in {
+                "title": row["title"],
+                "type": spec.type,
+                "customer": spec.customer_label,
+                "service": spec.service_label,
+                "team": spec.team_label,
+                "requester": spec.requester_label,
+                "impact": spec.impact,
+                "urgency": spec.urgency,
+                "priority": row["priority"],
+                "state": row["state"],
+            }.items()
+            if value is not None
+        }
+        actor = spec.principal.actor
+        timeline.append(
             {
                 "incident_id": incident_id,
                 "at": now,
-                "actor_id": None,
+                "actor_id": actor.user_id,
                 "actor_label": actor.describe(),
                 "kind": "created",
                 "changes": changes,
-                "message": message,
+                "message": spec.message,
                 "internal": False,
             }
-        ],
-    )
-    uow.emit(
-        DomainEvent(
-            action="incident.created",
-            object_type="incident",
-            object_id=str(incident_id),
-            actor=actor,
-            at=now,
-            customer_id=spec.customer_id,
-            data={"number": number, "changes": changes, "message": message},
         )
-    )
-    return int(incident_id), number
+        uow.emit(
+            DomainEvent(
+                action="incident.created",
+                object_type="incident",
+                object_id=str(incident_id),
+                actor=actor,
+                at=now,
+                customer_id=spec.customer_id,
+                data={"number": row["number"], "changes": changes, "message": spec.message},
+            )
+        )
+    session.execute(_INSERT_TIMELINE, timeline)
+    return [(incident_id, str(row["number"])) for incident_id, row in zip(ids, rows, strict=True)]

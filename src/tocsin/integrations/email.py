@@ -202,7 +202,7 @@ def _decode(payload: bytes, part: Message) -> str:
     charset = str(_safe(lambda: part.get_content_charset("utf-8"), "utf-8") or "utf-8")
     try:
         text = payload.decode(charset, "replace")
-    except (LookupError, ValueError):
+    except Exception:  # unknown charset, or a codec that is not a text encoding
         text = payload.decode("utf-8", "replace")
     return clean_text(text.replace("\r\n", "\n"))
 

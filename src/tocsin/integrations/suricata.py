@@ -50,6 +50,7 @@ from tocsin.integrations.base import (
 )
 
 MAX_BODY = 10 * 1024 * 1024
+MAX_SID = 2**32 - 1  # Suricata's signature ids are unsigned 32-bit numbers
 SEVERITIES = {1: Severity.CRITICAL, 2: Severity.ERROR, 3: Severity.WARNING}
 _EVENT_TYPE = re.compile(r"[a-z0-9_]{1,40}")
 # Fields copied into the evidence: (object path, evidence key, expected type).
@@ -116,6 +117,8 @@ def _alert(event: Mapping[str, Any], number: int) -> NormalizedAlert:
         errors.add("alert.signature", "'alert.signature' is missing or blank")
     if sid is None and not errors.has("alert.signature_id") and not errors.has("alert"):
         errors.add("alert.signature_id", "'alert.signature_id' is missing")
+    elif isinstance(sid, int) and not 0 <= sid <= MAX_SID:
+        errors.add("alert.signature_id", f"'alert.signature_id' must be from 0 to {MAX_SID}")
     severity = alert.get("severity")
     if severity is not None and (not isinstance(severity, int) or isinstance(severity, bool)):
         message = f"'alert.severity' must be a whole number, not {kind(severity)}"

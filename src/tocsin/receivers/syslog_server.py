@@ -1,0 +1,266 @@
+"""Syslog receiver: UDP and TCP on one port, a thin adapter around `tocsin.integrations.syslog`.
+
+Each message is parsed by the pure parser with the configuration of the integration its
+sender routes to (`syslog_routing`), and its alerts go to the group-commit writer. Senders
+outside ``TOCSIN_SYSLOG_ALLOW`` are dropped, counted, and logged at most once a minute each.
+
+UDP or TCP? A UDP datagram is never acknowledged: one lost on the network, dropped by a full
+socket buffer, or not stored because the database failed is gone without the sender
+knowing. Over TCP (RFC 6587: octet counting or LF framing, detected frame by frame) the
+receiver reads the next bytes only after the alerts of the previous ones were committed, so
+a slow database pushes back on the sender, whose queue grows instead of messages vanishing.
+Choose TCP when every message matters (rsyslog ``omfwd`` with ``protocol="tcp"``,
+syslog-ng ``network(transport("tcp"))``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import socket
+from collections import Counter
+from collections.abc import Coroutine
+from typing import Any
+
+from tocsin.alerts.integrations import IntegrationRef
+from tocsin.alerts.pipeline import Item
+from tocsin.bootstrap import Tocsin
+from tocsin.integrations import syslog
+from tocsin.integrations.base import PayloadError
+from tocsin.receivers.peers import AllowList, Throttle, peer_address
+from tocsin.receivers.syslog_routing import SyslogRoutes, choose, syslog_integrations
+
+log = logging.getLogger("tocsin.receivers.syslog")
+
+READ_SIZE = 64 * 1024
+MAX_IN_FLIGHT = 10_000  # datagrams being processed at once; beyond, they are dropped
+MAX_CONNECTIONS = 1_000
+UDP_BUFFER = 4 * 1024 * 1024  # ask the kernel for room to absorb bursts
+
+
+class SyslogReceiver:
+    """Listens on UDP and TCP; `stats` counts what happened (messages, alerts, denied,
+    refused, ignored, unrouted, failed, ...)."""
+
+    def __init__(
+        self,
+        app: Tocsin,
+        *,
+        allow: AllowList,
+        routes: SyslogRoutes | None = None,
+        throttle: Throttle | None = None,
+    ) -> None:
+        self.app = app
+        self.allow = allow
+        self.routes = routes or SyslogRoutes(lambda: syslog_integrations(app))
+        self.throttle = throttle or Throttle()
+        self.stats: Counter[str] = Counter()
+        self.port: int | None = None
+        self._udp: asyncio.DatagramTransport | None = None
+        self._tcp: asyncio.Server | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._connections: set[asyncio.StreamWriter] = set()
+        self._closing = False
+
+    # life cycle -------------------------------------------------------------------------
+
+    async def start(self, host: str, port: int) -> int:
+        """Listen on `host`:`port` over TCP and UDP (port 0: a free port, the same number for
+        both); answers the port."""
+        loop = asyncio.get_running_loop()
+        for attempt in range(20):
+            tcp = await asyncio.start_server(self._connection, host, port)
+            bound = int(tcp.sockets[0].getsockname()[1])
+            try:
+                udp, _ = await loop.create_datagram_endpoint(
+                    lambda: _Datagrams(self), local_addr=(host, bound)
+                )
+            except OSError:
+                tcp.close()
+                if port != 0 or attempt == 19:
+                    raise
+                continue  # that number was free for TCP only: try another
+            break
+        sock = udp.get_extra_info("socket")
+        with contextlib.suppress(OSError, AttributeError):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, UDP_BUFFER)
+        self._tcp, self._udp, self.port = tcp, udp, bound
+        return bound
+
+    async def stop(self, timeout: float = 10.0) -> None:
+        """Stop listening, let messages already read reach the database, then close."""
+        self._closing = True
+        if self._udp is not None:
+            self._udp.close()
+        if self._tcp is not None:
+            self._tcp.close()
+        for writer in list(self._connections):
+            writer.close()  # the reader sees EOF; its handler finishes its current batch
+        if self._tasks:
+            _, late = await asyncio.wait(set(self._tasks), timeout=timeout)
+            for task in late:
+                task.cancel()
+
+    # UDP ----------------------------------------------------------------------------------
+
+    def datagram(self, data: bytes, host: str) -> None:
+        """One datagram is one message."""
+        if not self._admit(host):
+            return
+        if len(self._tasks) >= MAX_IN_FLIGHT:
+            self.stats["overloaded"] += 1
+            if dropped := self.throttle.ready("overloaded"):
+                log.warning(
+                    "syslog receiver overloaded; datagrams dropped", extra={"dropped": dropped}
+                )
+            return
+        self._spawn(self._process([data], host))
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # TCP ----------------------------------------------------------------------------------
+
+    async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        peer = writer.get_extra_info("peername")
+        host = str(peer[0]) if isinstance(peer, tuple) else ""
+        if self._closing or not self._admit(host):
+            writer.close()
+            return
+        if len(self._connections) >= MAX_CONNECTIONS:
+            self.stats["connections_refused"] += 1
+            writer.close()
+            return
+        task = asyncio.current_task()
+        if task is not None:
+            self._tasks.add(task)
+        self._connections.add(writer)
+        self.stats["connections"] += 1
+        try:
+            await self._stream(reader, host)
+        except ConnectionError:
+            pass  # reset by the peer: what was read is stored
+        finally:
+            self._connections.discard(writer)
+            writer.close()
+            if task is not None:
+                self._tasks.discard(task)
+
+    async def _stream(self, reader: asyncio.StreamReader, host: str) -> None:
+        buffer = b""
+        while chunk := await reader.read(READ_SIZE):
+            buffer += chunk
+            try:
+                messages, buffer = syslog.frame(buffer)
+            except PayloadError as exc:
+                self.stats["framing_errors"] += 1
+                if self.throttle.ready(f"framing:{host}"):
+                    log.warning(
+                        "syslog TCP stream is not framed; connection closed",
+                        extra={"peer": host, "reason": exc.message},
+                    )
+                return
+            if messages:
+                await self._process(messages, host)  # read on only once they are stored
+        if buffer.strip(b"\r\n\x00") and not self._closing:
+            if buffer.startswith(b"<"):
+                await self._process([buffer], host)  # a last LF-framed line without its LF
+            else:
+                self.stats["truncated"] += 1
+
+    # both ---------------------------------------------------------------------------------
+
+    def _admit(self, host: str) -> bool:
+        if self.allow.allows(host):
+            return True
+        self.stats["denied"] += 1
+        if dropped := self.throttle.ready(f"denied:{host}"):
+            log.warning(
+                "syslog sender is not in TOCSIN_SYSLOG_ALLOW; dropped",
+                extra={"peer": host, "dropped": dropped},
+            )
+        return False
+
+    async def _route(self, host: str) -> IntegrationRef | None:
+        address = peer_address(host)
+        if address is None:
+            return None
+        routes = self.routes.cached()
+        if routes is None:  # the database is read in a worker thread, never on the loop
+            routes = await asyncio.get_running_loop().run_in_executor(None, self.routes.load)
+        return choose(routes, address)
+
+    async def _process(self, messages: list[bytes], host: str) -> None:
+        try:
+            integration = await self._route(host)
+        except Exception:
+            self.stats["failed"] += len(messages)
+            if self.throttle.ready("routes"):
+                log.exception("syslog integrations could not be read; messages dropped")
+            return
+        self.stats["messages"] += len(messages)
+        if integration is None:
+            self.stats["unrouted"] += len(messages)
+            if dropped := self.throttle.ready(f"unrouted:{host}", len(messages)):
+                log.warning(
+                    "no enabled syslog integration takes this sender; dropped",
+                    extra={"peer": host, "dropped": dropped},
+                )
+            return
+        items = self._parse(messages, host, integration)
+        if items:
+            await self._submit(items)
+
+    def _parse(self, messages: list[bytes], host: str, integration: IntegrationRef) -> list[Item]:
+        items: list[Item] = []
+        now = self.app.clock.now()
+        for data in messages:
+            try:
+                parsed = syslog.parse(
+                    data, headers={"peer": host}, received_at=now, config=integration.config.parser
+                )
+            except PayloadError as exc:
+                self._refused(exc, host, integration)
+                continue
+            self.stats["ignored"] += sum(parsed.ignored.values())
+            items += [Item(integration, alert) for alert in parsed.alerts]
+        return items
+
+    def _refused(self, exc: PayloadError, host: str, integration: IntegrationRef) -> None:
+        if exc.status >= 500:  # the integration's rule is wrong, not the message
+            self.stats["config_errors"] += 1
+            if self.throttle.ready(f"config:{integration.id}"):
+                log.warning(
+                    "syslog integration is misconfigured",
+                    extra={"integration": integration.name, "reason": exc.message},
+                )
+            return
+        self.stats["refused"] += 1
+        log.debug("syslog message refused", extra={"peer": host, "reason": exc.message})
+
+    async def _submit(self, items: list[Item]) -> None:
+        # shield: cancelling this coroutine must not cancel the writer's future, which
+        # the writer thread resolves after its commit.
+        future = asyncio.wrap_future(self.app.writer.submit(items))
+        try:
+            outcomes = await asyncio.shield(future)
+        except Exception:
+            self.stats["failed"] += len(items)
+            if self.throttle.ready("store"):
+                log.error("syslog alerts could not be stored", extra={"alerts": len(items)})
+            return
+        self.stats["alerts"] += len(outcomes)
+
+
+class _Datagrams(asyncio.DatagramProtocol):
+    def __init__(self, receiver: SyslogReceiver) -> None:
+        self.receiver = receiver
+
+    def datagram_received(self, data: bytes, addr: tuple[str | Any, int]) -> None:
+        self.receiver.datagram(data, str(addr[0]))
+
+    def error_received(self, exc: Exception) -> None:
+        log.debug("syslog UDP socket error", extra={"error": str(exc)})
