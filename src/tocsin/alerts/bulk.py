@@ -53,11 +53,11 @@ _LINK = (
 def _claim(dialect: str) -> Any:
     module = postgresql if dialect == "postgresql" else sqlite
     return (
-        module.insert(Alert)
+        module.insert(_ALERTS)
         .on_conflict_do_nothing(
             index_elements=["integration_id", "dedup_key"], index_where=text(LIVE_ALERT_SQL)
         )
-        .returning(Alert.id, Alert.integration_id, Alert.dedup_key)
+        .returning(_ALERTS.c.id, _ALERTS.c.integration_id, _ALERTS.c.dedup_key)
     )
 
 
@@ -125,8 +125,9 @@ def trigger_run(
     # 2. Suppressed: recorded, nothing opened.
     if suppressed:
         inserted = (
-            s.execute(
-                insert(Alert).returning(Alert.id, sort_by_parameter_order=True),
+            s.connection()
+            .execute(
+                insert(_ALERTS).returning(_ALERTS.c.id, sort_by_parameter_order=True),
                 [{**n.row, "status": "suppressed"} for n in suppressed],
             )
             .scalars()
@@ -154,7 +155,7 @@ def trigger_run(
     claimed: dict[tuple[int, str], int] = {}
     if fresh:
         ordered = sorted(fresh.values(), key=lambda n: (n.item.integration.id, n.key))
-        for alert_id, integration_id, key in s.execute(
+        for alert_id, integration_id, key in s.connection().execute(
             _claim(pipeline.dialect), [{**n.row, "status": "triggered"} for n in ordered]
         ):
             claimed[(integration_id, key)] = int(alert_id)
@@ -218,7 +219,7 @@ def trigger_run(
             uow, new.item.integration, "alert.grouped", new.alert_id, now, new.key, incident_id
         )
     if timeline:
-        s.execute(insert(TimelineEntry), timeline)
+        s.connection().execute(insert(TimelineEntry.__table__), timeline)  # type: ignore[arg-type]
     if incident_of:
         s.connection().execute(
             _LINK, [{"alert_id": a, "incident": i} for a, (i, _) in incident_of.items()]

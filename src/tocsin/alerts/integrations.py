@@ -31,6 +31,7 @@ from tocsin.core.events import DomainEvent
 from tocsin.core.paging import Page
 from tocsin.db.session import Database
 from tocsin.integrations import registry
+from tocsin.integrations.base import IntegrationType
 
 # Processes pick up changes made elsewhere (another process, the CLI) this quickly.
 _CACHE_SECONDS = 10.0
@@ -112,9 +113,11 @@ class IntegrationService:
     def create(self, principal: Principal, data: IntegrationIn) -> IntegrationCreated:
         principal.require(Permission.CATALOG_MANAGE)
         try:
-            registry.get(data.type)
+            kind = registry.get(data.type)
         except KeyError as exc:
             raise ValidationFailed(str(exc.args[0]), field="type") from None
+        if data.config is not None:
+            _check_parser_config(kind, data.config)
         key = new_key()
         with self.db.unit_of_work() as uow:
             s = uow.session
@@ -203,6 +206,7 @@ class IntegrationService:
                 changes["team"] = [row.team_id, data.team]
                 row.team_id = team.id if team else None
             if data.config is not None:
+                _check_parser_config(registry.get(row.type), data.config)
                 changes["config"] = [row.config, data.config.model_dump(mode="json")]
                 row.config = data.config.model_dump(mode="json")
             if changes:
@@ -238,3 +242,14 @@ class IntegrationService:
                 self._by_hash.clear()
             self._by_hash[digest] = (now, ref)
         return ref
+
+
+def _check_parser_config(kind: IntegrationType, config: IntegrationConfig) -> None:
+    """Refuse a sender configuration its parser would reject on every alert."""
+    if kind.check_config is None:
+        return
+    errors = kind.check_config(config.parser)
+    if errors:
+        raise ValidationFailed(
+            "config.parser: " + "; ".join(e.message for e in errors), field="config.parser"
+        )

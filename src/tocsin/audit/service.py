@@ -27,6 +27,9 @@ def _json_ready(data: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
+_AUDIT_INSERT = insert(AuditEntry.__table__)  # type: ignore[arg-type]
+
+
 def append_events(session: Session, events: list[DomainEvent]) -> None:
     """Subscriber: chain every event of this transaction onto the log, before commit.
 
@@ -75,7 +78,8 @@ def append_events(session: Session, events: list[DomainEvent]) -> None:
             }
         )
         prev = digest
-    session.execute(insert(AuditEntry), rows)
+    # Core, not the ORM's bulk machinery: this runs in every transaction.
+    session.connection().execute(_AUDIT_INSERT, rows)
     session.execute(update(AuditHead).where(AuditHead.id == 1).values(hash=prev))
 
 

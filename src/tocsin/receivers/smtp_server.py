@@ -156,6 +156,9 @@ class SmtpReceiver:
         """Listen on `host`:`port` (0: a free port); answers the port."""
         loop = asyncio.get_running_loop()
         hostname = await loop.run_in_executor(None, socket.getfqdn)  # once, not per session
+        chatty = logging.getLogger("mail.log")  # aiosmtpd logs every command at INFO
+        if chatty.level == logging.NOTSET:
+            chatty.setLevel(logging.WARNING)
 
         def session() -> SMTP:
             smtp = SMTP(

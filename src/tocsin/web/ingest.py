@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 import uuid
 from collections.abc import Sequence
@@ -19,6 +20,7 @@ from tocsin.integrations.base import NormalizedAlert, Parsed, PayloadError
 from tocsin.web.access import INTEGRATION_KEY, get_app
 
 router = APIRouter(tags=["ingest"])
+log = logging.getLogger("tocsin.ingest")
 KEYED_TYPES = ("alertmanager", "grafana", "generic", "suricata")
 
 
@@ -38,6 +40,13 @@ async def _store(
 ) -> list[Outcome]:
     items = [Item(integration, alert) for alert in alerts]
     return await asyncio.wrap_future(app.writer.submit(items))
+
+
+def _log_misconfigured(integration: IntegrationRef, exc: PayloadError) -> None:
+    log.error(
+        "integration configuration rejected by its parser",
+        extra={"integration": integration.name, "detail": exc.message},
+    )
 
 
 def _problem(status: int, detail: str, **extra: Any) -> JSONResponse:
@@ -229,6 +238,8 @@ async def ingest(request: Request, kind: str) -> JSONResponse:
             config=integration.config.parser,
         )
     except PayloadError as exc:
+        if exc.status >= 500:  # the integration's configuration, not the sender, is wrong
+            _log_misconfigured(integration, exc)
         return _problem(
             exc.status,
             exc.message,

@@ -1,0 +1,342 @@
+"""Alert ingestion benchmark: sustained throughput and latency through the full path.
+
+    python bench/ingest.py --db both            # SQLite (8 senders) and PostgreSQL (32)
+
+For each database: a fresh, migrated database with a PagerDuty and an Alertmanager
+integration; Tocsin under uvicorn (uvloop + httptools) on 127.0.0.1; then
+1. the yardstick: a minimal ASGI app that only parses the JSON (bench/minimal_app.py), same
+   server stack, same load generator, same run;
+2. throughput: wrk (bench/ingest_payloads.lua) with N connections, every request a new
+   alert (unique dedup key), so each one goes through parse, dedup, incident, timeline,
+   hash-chained audit, commit before the answer; alerts per second counted in the database;
+3. latency at a fixed offered rate (default 1,000 alerts/s): an open-loop generator that
+   sends on a fixed schedule and measures from the scheduled send time (no coordinated
+   omission), p50 / p99.
+Results go to bench/results/<timestamp>-ingest-<db>.json and a table on stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from sqlalchemy import func, select
+
+from tocsin.alerts.models import Alert
+from tocsin.alerts.schemas import IntegrationIn
+from tocsin.auth.principal import system_principal
+from tocsin.auth.service import default_customer
+from tocsin.bootstrap import build
+from tocsin.settings import Settings
+
+HERE = Path(__file__).parent
+RESULTS = HERE / "results"
+DATA = HERE / "data"
+PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
+PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/tocsin_ingest_bench"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def fresh_database(db: str) -> str:
+    if db == "sqlite":
+        DATA.mkdir(exist_ok=True)
+        path = DATA / "ingest-bench.db"
+        for suffix in ("", "-wal", "-shm", ".secret"):
+            Path(str(path) + suffix).unlink(missing_ok=True)
+        return f"sqlite:///{path}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute("DROP DATABASE IF EXISTS tocsin_ingest_bench WITH (FORCE)")
+        conn.execute("CREATE DATABASE tocsin_ingest_bench")
+    return PG_URL
+
+
+def prepare(url: str) -> dict[str, str]:
+    app = build(Settings(database_url=url, secret_key="bench", engine_enabled=False))
+    try:
+        app.migrate()
+        with app.db.read() as session:
+            admin = system_principal(default_customer_id=default_customer(session).id)
+        return {
+            kind: app.integrations.create(admin, IntegrationIn(type=kind, name=f"bench-{kind}")).key
+            for kind in ("pagerduty", "alertmanager")
+        }
+    finally:
+        app.dispose()
+
+
+def wait_ready(port: int, path: str, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
+                sock.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+                if sock.recv(64):
+                    return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"server on port {port} did not come up")
+
+
+def start(kind: str, url: str, port: int) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "TOCSIN_DATABASE_URL": url,
+        "TOCSIN_SECRET_KEY": "bench",
+        "TOCSIN_ENGINE_ENABLED": "false",
+        "TOCSIN_LOG_LEVEL": "WARNING",
+    }
+    if kind == "minimal":
+        command = [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--app-dir",
+            str(HERE),
+            "minimal_app:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--loop",
+            "uvloop",
+            "--http",
+            "httptools",
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ]
+    else:
+        command = [
+            sys.executable,
+            "-m",
+            "tocsin.cli.main",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    wait_ready(port, "/healthz")
+    return process
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def wrk(port: int, *, payload: str, key: str, connections: int, seconds: int) -> dict[str, Any]:
+    env = {**os.environ, "PAYLOAD": payload, "KEY": key, "RUN": uuid.uuid4().hex[:8]}
+    out = subprocess.run(
+        [
+            "wrk",
+            "-t",
+            "2",
+            "-c",
+            str(connections),
+            "-d",
+            f"{seconds}s",
+            "--latency",
+            "-s",
+            str(HERE / "ingest_payloads.lua"),
+            f"http://127.0.0.1:{port}",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    latency = dict(re.findall(r"^\s+(50|99)%\s+([\d.]+\w+)", out, re.MULTILINE))
+    return {
+        "requests_per_s": rps,
+        "non_2xx": int(errors.group(1)) if errors else 0,
+        "p50": latency.get("50"),
+        "p99": latency.get("99"),
+    }
+
+
+def count_alerts(url: str) -> int:
+    app = build(Settings(database_url=url, secret_key="bench", engine_enabled=False))
+    try:
+        with app.db.read() as session:
+            return int(session.scalar(select(func.count()).select_from(Alert)) or 0)
+    finally:
+        app.dispose()
+
+
+async def open_loop(
+    port: int, key: str, *, rate: int, seconds: int, connections: int = 16
+) -> dict[str, float]:
+    """Send PagerDuty events on a fixed schedule; latency from the scheduled time."""
+    total = rate * seconds
+    start = time.perf_counter() + 0.2
+    slots: asyncio.Queue[int] = asyncio.Queue()
+    for n in range(total):
+        slots.put_nowait(n)
+    latencies: list[float] = []
+    failures = 0
+    run = uuid.uuid4().hex[:8]
+
+    async def worker() -> None:
+        nonlocal failures
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        while True:
+            try:
+                n = slots.get_nowait()
+            except asyncio.QueueEmpty:
+                break
+            due = start + n / rate
+            delay = due - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            body = json.dumps(
+                {
+                    "routing_key": key,
+                    "event_action": "trigger",
+                    "dedup_key": f"ol-{run}-{n}",
+                    "payload": {
+                        "summary": f"Disk full on host-{n % 50}",
+                        "source": f"host-{n % 50}",
+                        "severity": "warning",
+                    },
+                }
+            ).encode()
+            writer.write(
+                b"POST /v2/enqueue HTTP/1.1\r\nHost: bench\r\nContent-Type: "
+                b"application/json\r\nContent-Length: "
+                + str(len(body)).encode()
+                + b"\r\n\r\n"
+                + body
+            )
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = int(re.search(rb"(?i)content-length: (\d+)", head).group(1))  # type: ignore[union-attr]
+            await reader.readexactly(length)
+            if not head.startswith(b"HTTP/1.1 202"):
+                failures += 1
+            latencies.append(time.perf_counter() - due)
+        writer.close()
+
+    await asyncio.gather(*(worker() for _ in range(connections)))
+    latencies.sort()
+    return {
+        "offered_per_s": rate,
+        "sent": len(latencies),
+        "failures": failures,
+        "p50_ms": round(latencies[len(latencies) // 2] * 1000, 2),
+        "p99_ms": round(latencies[int(len(latencies) * 0.99)] * 1000, 2),
+        "max_ms": round(latencies[-1] * 1000, 2),
+    }
+
+
+def bench(db: str, args: argparse.Namespace) -> dict[str, Any]:
+    connections = args.connections or (8 if db == "sqlite" else 32)
+    url = fresh_database(db)
+    keys = prepare(url)
+    result: dict[str, Any] = {"db": db, "connections": connections, "seconds": args.seconds}
+    port = free_port()
+    minimal = start("minimal", url, port)
+    try:
+        wrk(port, payload="pagerduty", key=keys["pagerduty"], connections=connections, seconds=2)
+        result["minimal_app"] = wrk(
+            port,
+            payload="pagerduty",
+            key=keys["pagerduty"],
+            connections=connections,
+            seconds=args.seconds,
+        )
+    finally:
+        stop(minimal)
+    port = free_port()
+    server = start("tocsin", url, port)
+    try:
+        for payload in ("pagerduty", "alertmanager"):
+            before = count_alerts(url)
+            started = time.perf_counter()
+            measured = wrk(
+                port,
+                payload=payload,
+                key=keys[payload],
+                connections=connections,
+                seconds=args.seconds,
+            )
+            elapsed = time.perf_counter() - started
+            stored = count_alerts(url) - before
+            measured["alerts_stored"] = stored
+            measured["alerts_per_s"] = round(stored / elapsed, 1)
+            measured["ratio_to_minimal"] = round(
+                measured["requests_per_s"] / result["minimal_app"]["requests_per_s"], 3
+            )
+            result[payload] = measured
+        result["latency_at_rate"] = asyncio.run(
+            open_loop(port, keys["pagerduty"], rate=args.rate, seconds=args.latency_seconds)
+        )
+    finally:
+        stop(server)
+    return result
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", choices=("sqlite", "postgres", "both"), default="both")
+    parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument(
+        "--connections", type=int, default=0, help="default: 8 for SQLite, 32 for PostgreSQL"
+    )
+    parser.add_argument("--rate", type=int, default=1000)
+    parser.add_argument("--latency-seconds", type=int, default=10)
+    args = parser.parse_args(argv)
+    RESULTS.mkdir(exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    for db in ("sqlite", "postgres") if args.db == "both" else (args.db,):
+        result = bench(db, args)
+        result["machine"] = {
+            "cpus": os.cpu_count(),
+            "python": sys.version.split()[0],
+            "load_average": os.getloadavg(),
+        }
+        (RESULTS / f"{stamp}-ingest-{db}.json").write_text(json.dumps(result, indent=2))
+        minimal = result["minimal_app"]["requests_per_s"]
+        print(
+            f"\n{db}: {result['connections']} connections, {args.seconds} s per run; "
+            f"minimal ASGI app {minimal:,.0f} req/s"
+        )
+        for payload in ("pagerduty", "alertmanager"):
+            r = result[payload]
+            print(
+                f"  {payload:<13} {r['alerts_per_s']:>8,.0f} alerts/s stored  "
+                f"({r['requests_per_s']:,.0f} req/s, p50 {r['p50']}, p99 {r['p99']}, "
+                f"non-2xx {r['non_2xx']}, ratio {r['ratio_to_minimal']})"
+            )
+        lat = result["latency_at_rate"]
+        print(
+            f"  at {lat['offered_per_s']:,} alerts/s offered: p50 {lat['p50_ms']} ms, "
+            f"p99 {lat['p99_ms']} ms, max {lat['max_ms']} ms, failures {lat['failures']}"
+        )
+
+
+if __name__ == "__main__":
+    main()
