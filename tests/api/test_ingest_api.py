@@ -274,3 +274,24 @@ def test_ingest_failures_are_audited(world: World) -> None:
         "/api/v1/audit", headers=world.h("admin"), params={"action": "auth.denied"}
     ).json()["items"]
     assert any(d["data"]["reason"] == "unknown or disabled integration key" for d in denied)
+
+
+def test_the_console_shows_an_incidents_alerts(world: World) -> None:
+    from tocsin.auth.schemas import UserPatch
+
+    key = make(world, "alertmanager")
+    r = world.client.post(
+        "/api/v1/ingest/alertmanager",
+        content=sample("alertmanager", "0010_post_webhook.json"),
+        headers={"Authorization": f"Bearer {key}"},
+    )
+    number = r.json()["results"][0]["incident"]
+    world.app.auth.patch_user(
+        world.principals["admin"], "agent@example.com", UserPatch(password="a good long password")
+    )
+    world.client.post(
+        "/login", data={"email": "agent@example.com", "password": "a good long password"}
+    )
+    page = world.client.get(f"/incidents/{number}").text
+    assert 'id="alerts"' in page
+    assert page.count('class="alert-triggered"') == 3

@@ -48,6 +48,11 @@ def _detail(
     principal = visitor.principal
     incident = app.incidents.get(principal, ref)
     timeline = app.incidents.timeline(principal, incident.number).items
+    alerts = (
+        app.alerts.list(principal, incident=incident.number, limit=200).items
+        if principal.can(Permission.TEAMS_READ)
+        else []
+    )
     errors = errors or FormErrors()
     can_work = principal.can(Permission.INCIDENT_WORK)
     actions = [a for a in incident.allowed_actions if principal.can(needed(a))]
@@ -58,6 +63,7 @@ def _detail(
         status=errors.status if errors else 200,
         incident=incident,
         timeline=timeline,
+        alerts=alerts,
         actions=actions,
         errors=errors,
         failed_action=failed_action,
