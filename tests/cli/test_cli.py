@@ -103,6 +103,17 @@ def test_audit_verify_fails_on_tampering(tocsin, database_url: str) -> None:  # 
     assert "BROKEN at entry 2" in out
 
 
+def test_integration_create_prints_the_key_last(tocsin) -> None:  # type: ignore[no-untyped-def]
+    key = tocsin("integration", "create", "alertmanager", "prom").strip().splitlines()[-1]
+    assert len(key) == 32
+    listed = tocsin("integration", "list")
+    assert "alertmanager" in listed
+    assert key[:6] in listed
+    assert key not in listed  # only the prefix is ever shown again
+    out = tocsin("integration", "create", "nagios", "x", code=2)
+    assert "unknown type" in out
+
+
 @pytest.mark.parametrize(
     "command",
     [
@@ -115,6 +126,7 @@ def test_audit_verify_fails_on_tampering(tocsin, database_url: str) -> None:  # 
         ["incident"],
         ["incident", "resolve"],
         ["audit", "verify"],
+        ["integration", "create"],
         ["demo"],
     ],
 )

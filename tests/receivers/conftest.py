@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import TypeVar
 
 import pytest
@@ -16,7 +16,7 @@ from tocsin.receivers import Receivers
 T = TypeVar("T")
 
 
-def wait_for(check: Callable[[], T], *, timeout: float = 5.0, what: str = "the effect") -> T:
+def wait_for(check: Callable[[], T], *, timeout: float = 10.0, what: str = "the effect") -> T:
     """Poll `check` until it answers something truthy (bounded); that answer."""
     deadline = time.monotonic() + timeout
     while True:
@@ -29,9 +29,9 @@ def wait_for(check: Callable[[], T], *, timeout: float = 5.0, what: str = "the e
 
 
 def create_integration(
-    app: Tocsin, admin: Principal, kind: str, name: str, parser: dict[str, object] | None = None
+    app: Tocsin, admin: Principal, kind: str, name: str, parser: Mapping[str, object] | None = None
 ) -> IntegrationCreated:
-    config = IntegrationConfig(parser=parser or {})
+    config = IntegrationConfig(parser=dict(parser or {}))
     return app.integrations.create(admin, IntegrationIn(type=kind, name=name, config=config))
 
 

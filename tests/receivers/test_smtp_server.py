@@ -8,6 +8,7 @@ from email.message import EmailMessage
 
 import pytest
 
+from tests.conftest import make_user
 from tocsin.alerts.pipeline import Item, Outcome
 from tocsin.auth.principal import Principal
 from tocsin.auth.roles import Role
@@ -15,7 +16,6 @@ from tocsin.bootstrap import Tocsin
 from tocsin.receivers import Receivers
 from tocsin.receivers.smtp_server import MAX_MESSAGE
 
-from tests.conftest import make_user
 from .conftest import create_integration
 
 DOMAIN = "tocsin.example"
@@ -32,7 +32,8 @@ def mail(subject: str | None, *, sender: str = "alice@example.com", body: str = 
 
 
 def send(receivers: Receivers, recipients: list[str], data: bytes) -> None:
-    assert receivers.smtp is not None and receivers.smtp.port
+    assert receivers.smtp is not None
+    assert receivers.smtp.port
     with smtplib.SMTP("127.0.0.1", receivers.smtp.port, timeout=10) as client:
         client.sendmail("alice@example.com", recipients, data)
 
@@ -102,7 +103,9 @@ def test_unparseable_mail_gets_554_and_stores_nothing(
     with pytest.raises(smtplib.SMTPDataError) as refused:
         send(receivers, [f"{key}@{DOMAIN}"], mail(None))
     assert refused.value.smtp_code == 554
-    assert refused.value.smtp_error.startswith(b"5.6.0 The message has no Subject")
+    error = refused.value.smtp_error
+    assert isinstance(error, bytes)
+    assert error.startswith(b"5.6.0 The message has no Subject")
     assert app.alerts.list(admin).total == 0
     assert app.incidents.count() == 0
 

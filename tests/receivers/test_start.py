@@ -49,7 +49,8 @@ def refuses(port: int) -> bool:
 def test_nothing_starts_without_ports(app: Tocsin) -> None:
     handle = start_receivers(app, app.settings)
     assert not handle.running
-    assert handle.syslog is None and handle.smtp is None
+    assert handle.syslog is None
+    assert handle.smtp is None
     handle.stop()  # harmless
 
 
@@ -71,7 +72,8 @@ def test_configured_ports_listen_log_and_stop(
         socket.create_connection(("127.0.0.1", syslog_port), timeout=2).close()
     finally:
         handle.stop()
-    assert refuses(syslog_port) and refuses(smtp_port)
+    assert refuses(syslog_port)
+    assert refuses(smtp_port)
     assert receiver_threads() == []
 
 
@@ -86,7 +88,7 @@ def test_a_port_in_use_fails_the_start_and_leaves_nothing_running(app: Tocsin) -
 
 
 def test_a_bad_allow_list_is_refused(app: Tocsin) -> None:
-    with pytest.raises(ValueError, match="'10.0.0.300' is neither"):
+    with pytest.raises(ValueError, match=r"'10\.0\.0\.300' is neither"):
         Receivers(app).start(syslog=("127.0.0.1", 0), allow="127.0.0.1,10.0.0.300")
     assert receiver_threads() == []
 
@@ -135,4 +137,9 @@ def test_serve_runs_the_receivers_and_stops_on_ctrl_c(tmp_path: Path) -> None:
         if process.poll() is None:
             process.kill()
             process.wait()
-    assert refuses(syslog_port) and refuses(smtp_port) and refuses(web_port)
+        reader.join(timeout=5)
+        if process.stderr is not None:
+            process.stderr.close()
+    assert refuses(syslog_port)
+    assert refuses(smtp_port)
+    assert refuses(web_port)

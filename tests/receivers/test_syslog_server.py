@@ -6,11 +6,13 @@ import logging
 import socket
 import time
 from collections.abc import Iterator
+from concurrent.futures import Future
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from tocsin.alerts.pipeline import Item, Outcome
 from tocsin.auth.principal import Principal
 from tocsin.bootstrap import Tocsin
 from tocsin.integrations import syslog
@@ -85,7 +87,8 @@ def test_udp_samples_raise_alerts_for_the_matching_messages_only(
     app: Tocsin, admin: Principal, receivers: Receivers, udp: socket.socket, samples: list[bytes]
 ) -> None:
     create_integration(app, admin, "syslog", "hosts", RULE)
-    assert receivers.syslog is not None and receivers.syslog.port
+    assert receivers.syslog is not None
+    assert receivers.syslog.port
     send_udp(udp, receivers.syslog.port, *samples)
 
     expected = expected_keys(samples)
@@ -108,7 +111,8 @@ def test_tcp_stream_cut_anywhere(
     piece: int,
 ) -> None:
     create_integration(app, admin, "syslog", "hosts", RULE)
-    assert receivers.syslog is not None and receivers.syslog.port
+    assert receivers.syslog is not None
+    assert receivers.syslog.port
     frames = []
     for n, data in enumerate(samples):
         octets = framing == "octet-counting" or (framing == "mixed" and n % 2 == 0)
@@ -124,7 +128,8 @@ def test_tcp_last_line_without_newline_counts_at_eof(
     app: Tocsin, admin: Principal, receivers: Receivers
 ) -> None:
     create_integration(app, admin, "syslog", "hosts", RULE)
-    assert receivers.syslog is not None and receivers.syslog.port
+    assert receivers.syslog is not None
+    assert receivers.syslog.port
     with tcp_connect(receivers.syslog.port) as conn:
         conn.sendall(EXTRA)
     wait_for(lambda: stored_keys(app, admin, "hosts") == expected_keys([EXTRA]))
@@ -134,7 +139,8 @@ def test_tcp_framing_error_closes_only_that_connection(
     app: Tocsin, admin: Principal, receivers: Receivers
 ) -> None:
     create_integration(app, admin, "syslog", "hosts", RULE)
-    assert receivers.syslog is not None and receivers.syslog.port
+    assert receivers.syslog is not None
+    assert receivers.syslog.port
     with tcp_connect(receivers.syslog.port) as bad:
         bad.sendall(b"this is not syslog\n")
         assert closed_by_server(bad)
@@ -148,7 +154,8 @@ def test_garbage_datagrams_do_not_stop_the_server(
     app: Tocsin, admin: Principal, receivers: Receivers, udp: socket.socket
 ) -> None:
     create_integration(app, admin, "syslog", "hosts", RULE)
-    assert receivers.syslog is not None and receivers.syslog.port
+    assert receivers.syslog is not None
+    assert receivers.syslog.port
     garbage = [b"\x00\xff\xfe garbage", b"<999>nope", b"<11>1 not-a-date h a - - - x", b"\n"]
     send_udp(udp, receivers.syslog.port, *garbage)
     wait_for(lambda: receivers.syslog and receivers.syslog.stats["refused"] == len(garbage))
@@ -165,7 +172,8 @@ def test_disallowed_sender_is_dropped_counted_and_logged_once(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     create_integration(app, admin, "syslog", "hosts", RULE)
-    assert receivers.syslog is not None and receivers.syslog.port
+    assert receivers.syslog is not None
+    assert receivers.syslog.port
     port = receivers.syslog.port
     caplog.set_level(logging.WARNING, logger="tocsin.receivers")
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as stranger:
@@ -188,7 +196,8 @@ def test_routing_by_sources_then_catch_all(
     create_integration(app, admin, "syslog", "far", {**RULE, "sources": ["10.0.0.0/8"]})
     create_integration(app, admin, "syslog", "catch-all", RULE)
     create_integration(app, admin, "syslog", "local", {**RULE, "sources": ["127.0.0.0/8"]})
-    assert receivers.syslog is not None and receivers.syslog.port
+    assert receivers.syslog is not None
+    assert receivers.syslog.port
     send_udp(udp, receivers.syslog.port, EXTRA)
     wait_for(lambda: stored_keys(app, admin, "local") == expected_keys([EXTRA]))
     assert stored_keys(app, admin, "far") == set()
@@ -199,7 +208,46 @@ def test_no_syslog_integration_drops_and_counts(
     app: Tocsin, admin: Principal, receivers: Receivers, udp: socket.socket
 ) -> None:
     create_integration(app, admin, "syslog", "far", {**RULE, "sources": ["10.0.0.0/8"]})
-    assert receivers.syslog is not None and receivers.syslog.port
+    assert receivers.syslog is not None
+    assert receivers.syslog.port
     send_udp(udp, receivers.syslog.port, EXTRA, EXTRA)
     wait_for(lambda: receivers.syslog and receivers.syslog.stats["unrouted"] == 2)
     assert app.alerts.list(admin).total == 0
+
+
+def test_tcp_reads_on_only_after_the_previous_batch_is_stored(
+    app: Tocsin,
+    admin: Principal,
+    receivers: Receivers,
+    udp: socket.socket,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    create_integration(app, admin, "syslog", "hosts", RULE)
+    assert receivers.syslog is not None
+    assert receivers.syslog.port
+    pending: list[tuple[list[Item], Future[list[Outcome]]]] = []
+
+    def held(items: list[Item]) -> Future[list[Outcome]]:
+        future: Future[list[Outcome]] = Future()
+        pending.append((items, future))
+        return future
+
+    monkeypatch.setattr(app.writer, "submit", held)
+    first = b"<11>web nginx: first"
+    second = b"<11>web nginx: second"
+    with tcp_connect(receivers.syslog.port) as conn:
+        conn.sendall(first + b"\n")
+        wait_for(lambda: len(pending) == 1, what="the first batch")
+        conn.sendall(second + b"\n")
+        # A datagram sent after the second line is handled while the stream waits.
+        send_udp(udp, receivers.syslog.port, EXTRA)
+        wait_for(lambda: len(pending) == 2, what="the datagram")
+        assert [items[0].alert.summary for items, _ in pending] == [
+            "web nginx: first",
+            "db postgres: checkpoint took 42 s",
+        ]
+        pending[0][1].set_result([])  # the first batch is committed: reading resumes
+        wait_for(lambda: len(pending) == 3, what="the second line")
+        assert pending[2][0][0].alert.summary == "web nginx: second"
+    for _, future in pending[1:]:
+        future.set_result([])

@@ -335,25 +335,10 @@ def _reporters(pipeline: Pipeline, uow: UnitOfWork, items: list[Item]) -> dict[s
 
 
 def _spec(pipeline: Pipeline, new: _New, reporters: dict[str, User]) -> NewIncident:
-    item = new.item
-    integration, alert = item.integration, item.alert
-    levels = integration.config.severity_map[alert.severity]
-    reporter = pipeline.reporter_for(integration, reporters.get((alert.reporter or "").lower()))
-    return NewIncident(
-        title=new.row["summary"],
-        description=alert.description,
-        type=alert.incident_type,
-        customer_id=integration.customer_id,
-        service_id=integration.service_id,
-        team_id=integration.team_id,
-        impact=levels.impact,
-        urgency=levels.urgency,
-        tags=[integration.type],
-        principal=pipeline.robot(integration),
-        message=f"Opened by {integration.type} alert {new.key}",
-        requester_id=reporter.id if reporter else None,
-        requester_label=reporter.email if reporter else None,
-        service_label=integration.service_slug,
-        team_label=integration.team_slug,
-        customer_label=integration.customer_slug,
+    reporter = reporters.get((new.item.alert.reporter or "").lower())
+    return pipeline.incident_for(
+        new.item,
+        key=new.key,
+        summary=new.row["summary"],
+        reporter=pipeline.reporter_for(new.item.integration, reporter),
     )

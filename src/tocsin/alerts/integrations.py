@@ -22,7 +22,7 @@ from tocsin.auth.models import Customer
 from tocsin.auth.principal import Principal
 from tocsin.auth.roles import Permission
 from tocsin.auth.secrets import token_digest
-from tocsin.auth.service import customer_by_slug, default_customer
+from tocsin.auth.service import default_customer, owning_customer_id
 from tocsin.catalog.models import Service, Team
 from tocsin.catalog.service import service_by_slug, team_by_slug
 from tocsin.core.clock import Clock
@@ -64,6 +64,7 @@ class IntegrationService:
         self.db = db
         self.clock = clock
         self._by_hash: dict[str, tuple[float, IntegrationRef | None]] = {}
+        self._by_type: dict[str, tuple[float, list[IntegrationRef]]] = {}
         self._lock = threading.Lock()
 
     def _ref(self, session: Session, row: Integration) -> IntegrationRef:
@@ -122,14 +123,16 @@ class IntegrationService:
         with self.db.unit_of_work() as uow:
             s = uow.session
             service = service_by_slug(s, principal, data.service) if data.service else None
-            if data.customer:
-                customer = customer_by_slug(s, principal, data.customer)
-            elif service is not None:
-                customer = s.get(Customer, service.customer_id)  # type: ignore[assignment]
-            elif not principal.all_customers:
-                customer = s.get(Customer, principal.customer_id)  # type: ignore[assignment]
-            else:
-                customer = default_customer(s)
+            customer = s.get(
+                Customer,
+                owning_customer_id(
+                    s,
+                    principal,
+                    slug=data.customer,
+                    service_customer_id=service.customer_id if service else None,
+                ),
+            )
+            assert customer is not None
             if service is not None and service.customer_id not in (
                 customer.id,
                 default_customer(s).id,
@@ -170,7 +173,7 @@ class IntegrationService:
             )
             return IntegrationCreated(key=key, **self._out(s, row).model_dump())
 
-    def list(self, principal: Principal) -> Page[IntegrationOut]:
+    def list_all(self, principal: Principal) -> Page[IntegrationOut]:
         principal.require(Permission.TEAMS_READ)
         with self.db.read() as s:
             query = select(Integration).order_by(Integration.id)
@@ -223,7 +226,27 @@ class IntegrationService:
                 )
             s.flush()
             self._by_hash.clear()
+            self._by_type.clear()
             return self._out(s, row)
+
+    def of_type(self, kind: str) -> list[IntegrationRef]:
+        """The enabled integrations of one type, oldest first (receivers that route by
+        something other than a key, such as syslog by sender address). Cached briefly."""
+        now = time.monotonic()
+        with self._lock:
+            cached = self._by_type.get(kind)
+        if cached is not None and now - cached[0] < _CACHE_SECONDS:
+            return cached[1]
+        with self.db.read() as s:
+            rows = s.scalars(
+                select(Integration)
+                .where(Integration.type == kind, Integration.enabled.is_(True))
+                .order_by(Integration.id)
+            ).all()
+            refs = [self._ref(s, row) for row in rows]
+        with self._lock:
+            self._by_type[kind] = (now, refs)
+        return refs
 
     def by_key(self, key: str) -> IntegrationRef | None:
         """The integration a key belongs to (None: unknown). Cached briefly: the hot path

@@ -214,35 +214,41 @@ class Pipeline:
             )
             self.emit(uow, integration, "alert.grouped", alert_id, now, key, incident_id)
             return Outcome("grouped", key, incident_id, number, int(alert_id))
-        levels = integration.config.severity_map[alert.severity]
         ((incident_id, number),) = open_incidents(
             uow,
-            [
-                NewIncident(
-                    title=summary,
-                    description=alert.description,
-                    type=alert.incident_type,
-                    customer_id=integration.customer_id,
-                    service_id=integration.service_id,
-                    team_id=integration.team_id,
-                    impact=levels.impact,
-                    urgency=levels.urgency,
-                    tags=[integration.type],
-                    principal=self.robot(integration),
-                    message=f"Opened by {integration.type} alert {key}",
-                    requester_id=reporter.id if reporter else None,
-                    requester_label=reporter.email if reporter else None,
-                    service_label=integration.service_slug,
-                    team_label=integration.team_slug,
-                    customer_label=integration.customer_slug,
-                )
-            ],
+            [self.incident_for(item, key=key, summary=summary, reporter=reporter)],
             now=now,
             matrix=self.matrix,
         )
         s.execute(update(Alert).where(Alert.id == alert_id).values(incident_id=incident_id))
         self.emit(uow, integration, "alert.triggered", alert_id, now, key, incident_id)
         return Outcome("created", key, incident_id, number, int(alert_id))
+
+    def incident_for(
+        self, item: Item, *, key: str, summary: str, reporter: User | None
+    ) -> NewIncident:
+        """What an alert's new incident looks like: from the integration's routing and
+        severity map, reported by the robot of the integration."""
+        integration, alert = item.integration, item.alert
+        levels = integration.config.severity_map[alert.severity]
+        return NewIncident(
+            title=summary,
+            description=alert.description,
+            type=alert.incident_type,
+            customer_id=integration.customer_id,
+            service_id=integration.service_id,
+            team_id=integration.team_id,
+            impact=levels.impact,
+            urgency=levels.urgency,
+            tags=[integration.type],
+            principal=self.robot(integration),
+            message=f"Opened by {integration.type} alert {key}",
+            requester_id=reporter.id if reporter else None,
+            requester_label=reporter.email if reporter else None,
+            service_label=integration.service_slug,
+            team_label=integration.team_slug,
+            customer_label=integration.customer_slug,
+        )
 
     def _reporter(
         self, uow: UnitOfWork, integration: IntegrationRef, alert: NormalizedAlert

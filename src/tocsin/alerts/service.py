@@ -22,7 +22,7 @@ from tocsin.alerts.schemas import (
 from tocsin.auth.models import Customer
 from tocsin.auth.principal import Principal
 from tocsin.auth.roles import Permission
-from tocsin.auth.service import customer_by_slug, default_customer
+from tocsin.auth.service import owning_customer_id
 from tocsin.catalog.models import Service
 from tocsin.catalog.service import service_by_slug
 from tocsin.core.clock import Clock
@@ -193,14 +193,12 @@ class AlertService:
         with self.db.unit_of_work() as uow:
             s = uow.session
             service = service_by_slug(s, principal, data.service) if data.service else None
-            if data.customer:
-                customer_id = customer_by_slug(s, principal, data.customer).id
-            elif service is not None:
-                customer_id = service.customer_id
-            elif not principal.all_customers:
-                customer_id = principal.customer_id
-            else:
-                customer_id = default_customer(s).id
+            customer_id = owning_customer_id(
+                s,
+                principal,
+                slug=data.customer,
+                service_customer_id=service.customer_id if service else None,
+            )
             if service is not None and service.customer_id != customer_id:
                 raise ValidationFailed(
                     f"Service {service.slug} belongs to another customer.", field="service"

@@ -13,7 +13,7 @@ import logging
 import queue
 import sys
 import threading
-from concurrent.futures import Future
+from concurrent.futures import Future, InvalidStateError
 from dataclasses import dataclass, field
 
 from tocsin.alerts.pipeline import Item, Outcome
@@ -93,7 +93,7 @@ class BatchWriter:
         except Exception:
             if len(batch) == 1:
                 log.exception("alert batch failed")
-                batch[0].future.set_exception(RuntimeError("the alert could not be stored"))
+                _settle(batch[0].future, error=RuntimeError("the alert could not be stored"))
                 return
             for request in batch:  # isolate the failing request
                 self._write([request])
@@ -103,5 +103,24 @@ class BatchWriter:
         start = 0
         for request in batch:
             end = start + len(request.items)
-            request.future.set_result(outcomes[start:end])
+            _settle(request.future, result=outcomes[start:end])
             start = end
+
+
+def _settle(
+    future: Future[list[Outcome]],
+    *,
+    result: list[Outcome] | None = None,
+    error: BaseException | None = None,
+) -> None:
+    """Answer a request unless its sender gave up waiting (a cancelled future): one
+    impatient sender must not stop the writer for everyone else."""
+    if future.cancelled():
+        return
+    try:
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(result or [])
+    except InvalidStateError:
+        log.debug("a request was cancelled while its batch was written")

@@ -55,6 +55,20 @@ def customer_by_slug(session: Session, principal: Principal, slug: str) -> Custo
     return customer
 
 
+def owning_customer_id(
+    session: Session, principal: Principal, *, slug: str | None, service_customer_id: int | None
+) -> int:
+    """The customer a new record belongs to: the one named, else its service's, else the
+    principal's own (the provider's staff: the default customer)."""
+    if slug:
+        return customer_by_slug(session, principal, slug).id
+    if service_customer_id is not None:
+        return service_customer_id
+    if not principal.all_customers:
+        return principal.customer_id
+    return default_customer(session).id
+
+
 def user_by_ref(session: Session, principal: Principal, ref: str | int) -> User:
     """A user by id or e-mail, within what the principal may see."""
     text = str(ref).strip()

@@ -53,7 +53,7 @@ def list_integrations() -> None:
     """List integrations."""
     with open_app() as tocsin:
         table = Table("id", "type", "name", "key", "customer", "service", "team", "enabled")
-        for i in tocsin.integrations.list(acting_as(tocsin, None)).items:
+        for i in tocsin.integrations.list_all(acting_as(tocsin, None)).items:
             table.add_row(
                 str(i.id),
                 i.type,

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from tocsin.auth.models import User
 from tocsin.auth.principal import Principal
 from tocsin.auth.roles import Permission
-from tocsin.auth.service import customer_by_slug, default_customer, user_by_ref
+from tocsin.auth.service import owning_customer_id, user_by_ref
 from tocsin.catalog.models import Category, Service
 from tocsin.catalog.service import category_by_name, service_by_slug
 from tocsin.core.clock import Clock
@@ -233,14 +233,12 @@ class IncidentService:
         with self.db.unit_of_work() as uow:
             s = uow.session
             service = service_by_slug(s, principal, data.service) if data.service else None
-            if data.customer:
-                customer_id = customer_by_slug(s, principal, data.customer).id
-            elif service is not None:
-                customer_id = service.customer_id
-            elif not principal.all_customers:
-                customer_id = principal.customer_id
-            else:
-                customer_id = default_customer(s).id
+            customer_id = owning_customer_id(
+                s,
+                principal,
+                slug=data.customer,
+                service_customer_id=service.customer_id if service else None,
+            )
             if principal.is_requester:
                 requester = s.get(User, principal.user_id)
             elif data.requester:

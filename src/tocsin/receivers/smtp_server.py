@@ -181,6 +181,7 @@ class SmtpReceiver:
         """Stop listening, let mails being stored finish (their senders get their answer),
         then close the sessions."""
         if self._server is not None:
+            await asyncio.sleep(0)  # see SyslogReceiver.stop: accepted connections attach
             self._server.close()
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout

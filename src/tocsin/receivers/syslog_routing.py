@@ -14,11 +14,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
-
 from tocsin.alerts.integrations import IntegrationRef
-from tocsin.alerts.models import Integration
-from tocsin.bootstrap import Tocsin
 from tocsin.receivers.peers import Address, Network, contains, networks
 
 log = logging.getLogger("tocsin.receivers.syslog")
@@ -63,20 +59,6 @@ def choose(routes: Sequence[Route], address: Address) -> IntegrationRef | None:
         if route.sources is None:
             return route.integration
     return None
-
-
-def syslog_integrations(app: Tocsin) -> list[IntegrationRef]:
-    """The enabled syslog integrations, lowest id first.
-
-    Stands in for ``IntegrationService.of_type("syslog")``, which belongs in the service
-    (cached there and cleared by `patch` like `by_key`); replace this when it exists."""
-    with app.db.read() as session:
-        rows = session.scalars(
-            select(Integration)
-            .where(Integration.type == "syslog", Integration.enabled.is_(True))
-            .order_by(Integration.id)
-        ).all()
-        return [app.integrations._ref(session, row) for row in rows]
 
 
 class SyslogRoutes:

@@ -29,11 +29,10 @@ from tocsin.bootstrap import Tocsin
 from tocsin.integrations import syslog
 from tocsin.integrations.base import PayloadError
 from tocsin.receivers.peers import AllowList, Throttle, peer_address
-from tocsin.receivers.syslog_routing import SyslogRoutes, choose, syslog_integrations
+from tocsin.receivers.syslog_routing import SyslogRoutes, choose
 
 log = logging.getLogger("tocsin.receivers.syslog")
 
-READ_SIZE = 64 * 1024
 MAX_IN_FLIGHT = 10_000  # datagrams being processed at once; beyond, they are dropped
 MAX_CONNECTIONS = 1_000
 UDP_BUFFER = 4 * 1024 * 1024  # ask the kernel for room to absorb bursts
@@ -53,14 +52,14 @@ class SyslogReceiver:
     ) -> None:
         self.app = app
         self.allow = allow
-        self.routes = routes or SyslogRoutes(lambda: syslog_integrations(app))
+        self.routes = routes or SyslogRoutes(lambda: app.integrations.of_type("syslog"))
         self.throttle = throttle or Throttle()
         self.stats: Counter[str] = Counter()
         self.port: int | None = None
         self._udp: asyncio.DatagramTransport | None = None
         self._tcp: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
-        self._connections: set[asyncio.StreamWriter] = set()
+        self._streams: set[_Stream] = set()
         self._closing = False
 
     # life cycle -------------------------------------------------------------------------
@@ -70,7 +69,7 @@ class SyslogReceiver:
         both); answers the port."""
         loop = asyncio.get_running_loop()
         for attempt in range(20):
-            tcp = await asyncio.start_server(self._connection, host, port)
+            tcp = await loop.create_server(lambda: _Stream(self), host, port)
             bound = int(tcp.sockets[0].getsockname()[1])
             try:
                 udp, _ = await loop.create_datagram_endpoint(
@@ -94,9 +93,12 @@ class SyslogReceiver:
         if self._udp is not None:
             self._udp.close()
         if self._tcp is not None:
+            # Let connections accepted a moment ago attach first: on CPython 3.11 a
+            # connection accepted but not yet attached when the server closes leaks.
+            await asyncio.sleep(0)
             self._tcp.close()
-        for writer in list(self._connections):
-            writer.close()  # the reader sees EOF; its handler finishes its current batch
+        for stream in list(self._streams):
+            stream.close()
         if self._tasks:
             _, late = await asyncio.wait(set(self._tasks), timeout=timeout)
             for task in late:
@@ -115,61 +117,41 @@ class SyslogReceiver:
                     "syslog receiver overloaded; datagrams dropped", extra={"dropped": dropped}
                 )
             return
-        self._spawn(self._process([data], host))
+        self.spawn(self._process([data], host))
 
-    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+    def spawn(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+        """Run `work` as a task that `stop` waits for."""
         task = asyncio.get_running_loop().create_task(work)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        return task
 
     # TCP ----------------------------------------------------------------------------------
 
-    async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        peer = writer.get_extra_info("peername")
-        host = str(peer[0]) if isinstance(peer, tuple) else ""
-        if self._closing or not self._admit(host):
-            writer.close()
-            return
-        if len(self._connections) >= MAX_CONNECTIONS:
+    def opened(self, stream: _Stream) -> bool:
+        """A TCP connection came in: may it stay?"""
+        if self._closing or not self._admit(stream.host):
+            return False
+        if len(self._streams) >= MAX_CONNECTIONS:
             self.stats["connections_refused"] += 1
-            writer.close()
-            return
-        task = asyncio.current_task()
-        if task is not None:
-            self._tasks.add(task)
-        self._connections.add(writer)
+            return False
+        self._streams.add(stream)
         self.stats["connections"] += 1
-        try:
-            await self._stream(reader, host)
-        except ConnectionError:
-            pass  # reset by the peer: what was read is stored
-        finally:
-            self._connections.discard(writer)
-            writer.close()
-            if task is not None:
-                self._tasks.discard(task)
+        return True
 
-    async def _stream(self, reader: asyncio.StreamReader, host: str) -> None:
-        buffer = b""
-        while chunk := await reader.read(READ_SIZE):
-            buffer += chunk
-            try:
-                messages, buffer = syslog.frame(buffer)
-            except PayloadError as exc:
-                self.stats["framing_errors"] += 1
-                if self.throttle.ready(f"framing:{host}"):
-                    log.warning(
-                        "syslog TCP stream is not framed; connection closed",
-                        extra={"peer": host, "reason": exc.message},
-                    )
-                return
-            if messages:
-                await self._process(messages, host)  # read on only once they are stored
-        if buffer.strip(b"\r\n\x00") and not self._closing:
-            if buffer.startswith(b"<"):
-                await self._process([buffer], host)  # a last LF-framed line without its LF
-            else:
-                self.stats["truncated"] += 1
+    def closed(self, stream: _Stream) -> None:
+        self._streams.discard(stream)
+
+    def framing_error(self, host: str, exc: PayloadError) -> None:
+        self.stats["framing_errors"] += 1
+        if self.throttle.ready(f"framing:{host}"):
+            log.warning(
+                "syslog TCP stream is not framed; connection closed",
+                extra={"peer": host, "reason": exc.message},
+            )
+
+    def received(self, messages: list[bytes], host: str) -> asyncio.Task[None]:
+        return self.spawn(self._process(messages, host))
 
     # both ---------------------------------------------------------------------------------
 
@@ -264,3 +246,54 @@ class _Datagrams(asyncio.DatagramProtocol):
 
     def error_received(self, exc: Exception) -> None:
         log.debug("syslog UDP socket error", extra={"error": str(exc)})
+
+
+class _Stream(asyncio.Protocol):
+    """One TCP connection. Reading pauses while a batch of messages is being stored, so a
+    slow database pushes back on the sender instead of filling memory."""
+
+    def __init__(self, receiver: SyslogReceiver) -> None:
+        self.receiver = receiver
+        self.transport: asyncio.Transport | None = None
+        self.host = ""
+        self.buffer = b""
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+        peer = transport.get_extra_info("peername")
+        self.host = str(peer[0]) if isinstance(peer, tuple) else ""
+        if not self.receiver.opened(self):
+            transport.close()
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        try:
+            messages, self.buffer = syslog.frame(self.buffer)
+        except PayloadError as exc:
+            self.receiver.framing_error(self.host, exc)
+            self.close()
+            return
+        if messages and self.transport is not None:
+            self.transport.pause_reading()
+            self.receiver.received(messages, self.host).add_done_callback(self._stored)
+
+    def _stored(self, _: asyncio.Task[None]) -> None:
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.resume_reading()
+
+    def eof_received(self) -> bool:
+        rest, self.buffer = self.buffer, b""
+        if rest.strip(b"\r\n\x00"):
+            if rest.startswith(b"<"):  # a last LF-framed line without its LF
+                self.receiver.received([rest], self.host)
+            else:
+                self.receiver.stats["truncated"] += 1
+        return False  # close the connection
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.receiver.closed(self)
+
+    def close(self) -> None:
+        if self.transport is not None:
+            self.transport.close()

@@ -39,7 +39,8 @@ async def _store(
     app: Tocsin, integration: IntegrationRef, alerts: Sequence[NormalizedAlert]
 ) -> list[Outcome]:
     items = [Item(integration, alert) for alert in alerts]
-    return await asyncio.wrap_future(app.writer.submit(items))
+    # Shielded: a sender hanging up must not cancel the write its neighbours wait on.
+    return await asyncio.shield(asyncio.wrap_future(app.writer.submit(items)))
 
 
 def _log_misconfigured(integration: IntegrationRef, exc: PayloadError) -> None:

@@ -39,7 +39,7 @@ def create_integration(app: AppDep, principal: Admin, data: IntegrationIn) -> In
 
 @router.get("/integrations", tags=["integrations"])
 def list_integrations(app: AppDep, principal: Reader) -> Page[IntegrationOut]:
-    return app.integrations.list(principal)
+    return app.integrations.list_all(principal)
 
 
 @router.get("/integrations/{ref}", tags=["integrations"])
