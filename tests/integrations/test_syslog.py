@@ -448,3 +448,14 @@ def test_an_unfinished_count_waits_for_more() -> None:
     assert syslog.frame(b"12") == ([], b"12")
     assert syslog.frame(b"\n\n65536") == ([], b"65536")
     assert syslog.frame(b"<13>no newline yet") == ([], b"<13>no newline yet")
+
+
+def test_frame_hands_back_good_messages_before_a_fault() -> None:
+    from tocsin.integrations.base import PayloadError as Refused
+    from tocsin.integrations.syslog import frame
+
+    good = b"<34>1 2026-11-28T10:00:00Z host app - - - one\n"
+    messages, rest = frame(good + b"garbage that is no frame\n")
+    assert messages == [good.rstrip(b"\n")]
+    with pytest.raises(Refused):
+        frame(rest)

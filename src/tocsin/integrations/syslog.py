@@ -332,7 +332,9 @@ def frame(buffer: bytes) -> tuple[list[bytes], bytes]:
     """Cut a TCP stream into messages: RFC 6587 octet counting (``LEN SP MSG``) or LF framing
     (``<PRI>...LF``), detected frame by frame. Returns the complete messages and the bytes
     left over (an incomplete frame, to be completed by the next read). PayloadError when the
-    stream is neither, or announces a message over 64 KiB (413)."""
+    stream is neither, or announces a message over 64 KiB (413) — raised only once the
+    complete messages before the fault were handed back (the fault stays at the start of
+    the remainder, so the next call raises)."""
     messages: list[bytes] = []
     pos, end = 0, len(buffer)
     while True:
@@ -345,8 +347,12 @@ def frame(buffer: bytes) -> tuple[list[bytes], bytes]:
             space = buffer.find(b" ", pos, pos + 7)
             digits = buffer[pos:space] if space >= 0 else buffer[pos : pos + 7]
             if not digits.isdigit() or (space < 0 and len(digits) > 6):
+                if messages:
+                    break
                 raise _refuse("The TCP stream has an octet count not followed by a space.")
             if int(digits) > MAX_MESSAGE:
+                if messages:
+                    break
                 raise _refuse("The TCP stream announces a message over 64 KiB.", 413)
             if space < 0 or space + 1 + int(digits) > end:
                 break  # the rest of the frame has not arrived yet
@@ -356,11 +362,15 @@ def frame(buffer: bytes) -> tuple[list[bytes], bytes]:
             newline = buffer.find(b"\n", pos, pos + MAX_MESSAGE + 2)
             if newline < 0:
                 if end - pos > MAX_MESSAGE + 1:
+                    if messages:
+                        break
                     raise _refuse("The TCP stream holds a line over 64 KiB.", 413)
                 break
             messages.append(buffer[pos:newline].rstrip(b"\r"))
             pos = newline + 1
         else:
+            if messages:
+                break
             shown = clean_text(buffer[pos : pos + 12].decode("utf-8", "replace"))
             raise _refuse(
                 "The TCP stream is neither octet-counted ('LEN <PRI>...') nor LF-framed "

@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 from tocsin.alerts.integrations import IntegrationRef
 from tocsin.alerts.pipeline import Item, Outcome
 from tocsin.bootstrap import Tocsin
-from tocsin.integrations import registry
+from tocsin.integrations import opsgenie, pagerduty, registry
 from tocsin.integrations.base import NormalizedAlert, Parsed, PayloadError
 from tocsin.web.access import INTEGRATION_KEY, get_app
 
@@ -79,8 +79,6 @@ def _pd_invalid(message: str, errors: list[str], status: int = 400) -> JSONRespo
     summary="PagerDuty Events API v2 (trigger / acknowledge / resolve)",
 )
 async def pagerduty_enqueue(request: Request) -> JSONResponse:
-    from tocsin.integrations import pagerduty
-
     app = get_app(request)
     body = await request.body()
     try:
@@ -158,8 +156,6 @@ async def opsgenie_create(request: Request) -> JSONResponse:
     integration = _opsgenie_integration(app, request)
     if integration is None:
         return _opsgenie_error("Key format is not valid or the key is unknown.", 401, started)
-    from tocsin.integrations import opsgenie
-
     try:
         parsed = opsgenie.parse(
             await request.body(),
@@ -188,8 +184,6 @@ async def opsgenie_action(request: Request, identifier: str, action: str) -> JSO
     integration = _opsgenie_integration(app, request)
     if integration is None:
         return _opsgenie_error("Key format is not valid or the key is unknown.", 401, started)
-    from tocsin.integrations import opsgenie
-
     try:
         parsed = opsgenie.parse_action(
             action,
