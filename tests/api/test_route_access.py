@@ -66,7 +66,9 @@ SAMPLE_BODIES: dict[tuple[str, str], Any] = {
 class Endpoint:
     path: str
     methods: frozenset[str]
-    dependant: Any
+    dependant: Any = None
+    # Plain Starlette routes (the ingest hot path) carry their rule on the endpoint.
+    access_rule: Any = None
 
 
 def _endpoints(app: Any) -> tuple[list[Endpoint], list[str]]:
@@ -82,6 +84,14 @@ def _endpoints(app: Any) -> tuple[list[Endpoint], list[str]]:
                 endpoints.append(
                     Endpoint(context.path, frozenset(context.methods or ()), context.dependant)
                 )
+        elif isinstance(route, Route) and hasattr(route.endpoint, "access_rule"):
+            endpoints.append(
+                Endpoint(
+                    route.path,
+                    frozenset(route.methods or ()),
+                    access_rule=route.endpoint.access_rule,
+                )
+            )
         elif isinstance(route, Mount | Route):
             others.append(route.path)
         else:
@@ -90,6 +100,8 @@ def _endpoints(app: Any) -> tuple[list[Endpoint], list[str]]:
 
 
 def _rule(route: Endpoint) -> Require | Public | None:
+    if route.access_rule is not None:
+        return route.access_rule  # type: ignore[no-any-return]
     stack = list(route.dependant.dependencies)
     while stack:
         dependency = stack.pop()

@@ -119,12 +119,12 @@ class Public:
 
 
 class IntegrationKey(Public):
-    """Marks an ingest route: open to anyone at the route level, authenticated by the
-    integration's key in the sender's own way (routing_key, GenieKey, Bearer or ?key=)."""
+    """The access rule of an ingest route (set as the endpoint's `access_rule`): open to
+    anyone at the route level, authenticated by the integration's key in the sender's own
+    way (routing_key, GenieKey, Bearer or ?key=)."""
 
 
 PUBLIC = Depends(Public())
-INTEGRATION_KEY = Depends(IntegrationKey())
 
 
 def require(permission: Permission | None) -> object:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI
 
 from tocsin import __version__
@@ -34,7 +36,6 @@ def create_app(tocsin: Tocsin) -> FastAPI:
     errors.install(app)
     routers = (
         ops.router,
-        ingest.router,
         alerts.router,
         incidents.router,
         directory.router,
@@ -43,6 +44,15 @@ def create_app(tocsin: Tocsin) -> FastAPI:
     )
     for router in routers:
         app.include_router(router)
+    app.router.routes.extend(ingest.routes)
+    build_schema = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = ingest.document(build_schema())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     from tocsin.web.ui import routes as ui
 
     app.include_router(ui.router)
