@@ -32,6 +32,7 @@ LIVE = ("triggered", "acknowledged")
 OPEN = tuple(s.value for s in OPEN_STATES)
 
 _ALERTS: Table = Alert.__table__  # type: ignore[assignment]
+_INCIDENTS: Table = Incident.__table__  # type: ignore[assignment]
 # Core statements (not ORM bulk updates), executed with many parameter sets at once.
 _BUMP = (
     update(_ALERTS)
@@ -83,13 +84,12 @@ def trigger_run(
 
     # 1. Which keys are live already (repeats)?
     live: dict[tuple[int, str], tuple[int, int | None, str | None]] = {}
-    for alert_id, integration_id, key, incident_id, number in s.execute(
-        select(Alert.id, Alert.integration_id, Alert.dedup_key, Alert.incident_id, Incident.number)
-        .outerjoin(Incident, Incident.id == Alert.incident_id)
+    a, i = _ALERTS.c, _INCIDENTS.c
+    for alert_id, integration_id, key, incident_id, number in s.connection().execute(
+        select(a.id, a.integration_id, a.dedup_key, a.incident_id, i.number)
+        .select_from(_ALERTS.outerjoin(_INCIDENTS, i.id == a.incident_id))
         .where(
-            Alert.status.in_(LIVE),
-            Alert.integration_id.in_(integration_ids),
-            Alert.dedup_key.in_(set(keys)),
+            a.status.in_(LIVE), a.integration_id.in_(integration_ids), a.dedup_key.in_(set(keys))
         )
     ):
         live[(integration_id, key)] = (alert_id, incident_id, number)
@@ -271,12 +271,13 @@ def _flapping_candidates(uow: UnitOfWork, news: list[_New], now: datetime) -> se
     longest = max(windows.values(), default=0)
     if not news or not longest:
         return set()
-    rows = uow.session.execute(
-        select(Alert.integration_id, Alert.dedup_key, Alert.resolved_at).where(
-            Alert.status == "resolved",
-            Alert.integration_id.in_(set(windows)),
-            Alert.dedup_key.in_({n.key for n in news}),
-            Alert.resolved_at >= now - timedelta(minutes=longest),
+    a = _ALERTS.c
+    rows = uow.session.connection().execute(
+        select(a.integration_id, a.dedup_key, a.resolved_at).where(
+            a.status == "resolved",
+            a.integration_id.in_(set(windows)),
+            a.dedup_key.in_({n.key for n in news}),
+            a.resolved_at >= now - timedelta(minutes=longest),
         )
     )
     found = set()

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from tocsin.audit.chain import Break, ChainRecord, entry_hash, first_break
@@ -27,7 +27,16 @@ def _json_ready(data: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
+# Core statements built once: the audit append runs in every transaction.
 _AUDIT_INSERT = insert(AuditEntry.__table__)  # type: ignore[arg-type]
+_HEAD: Table = AuditHead.__table__  # type: ignore[assignment]
+_ADVANCE_HEAD = (
+    update(_HEAD)
+    .where(_HEAD.c.id == 1)
+    .values(seq=_HEAD.c.seq + bindparam("count"))
+    .returning(_HEAD.c.seq, _HEAD.c.hash)
+)
+_SET_HEAD_HASH = update(_HEAD).where(_HEAD.c.id == 1).values(hash=bindparam("head_hash"))
 
 
 def append_events(session: Session, events: list[DomainEvent]) -> None:
@@ -39,12 +48,8 @@ def append_events(session: Session, events: list[DomainEvent]) -> None:
     """
     if not events:
         return
-    head = session.execute(
-        update(AuditHead)
-        .where(AuditHead.id == 1)
-        .values(seq=AuditHead.seq + len(events))
-        .returning(AuditHead.seq, AuditHead.hash)
-    ).one()
+    connection = session.connection()
+    head = connection.execute(_ADVANCE_HEAD, {"count": len(events)}).one()
     seq = int(head.seq) - len(events)
     prev = str(head.hash)
     rows = []
@@ -79,8 +84,8 @@ def append_events(session: Session, events: list[DomainEvent]) -> None:
         )
         prev = digest
     # Core, not the ORM's bulk machinery: this runs in every transaction.
-    session.connection().execute(_AUDIT_INSERT, rows)
-    session.execute(update(AuditHead).where(AuditHead.id == 1).values(hash=prev))
+    connection.execute(_AUDIT_INSERT, rows)
+    connection.execute(_SET_HEAD_HASH, {"head_hash": prev})
 
 
 def record(db: Database, event: DomainEvent) -> None:

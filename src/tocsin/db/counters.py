@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import String, update
+from sqlalchemy import String, Table, bindparam, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from tocsin.db.base import Base
@@ -15,18 +15,23 @@ class Counter(Base):
     value: Mapped[int]
 
 
+_COUNTERS: Table = Counter.__table__  # type: ignore[assignment]
+# A Core statement, built once: numbering runs in every transaction that opens incidents.
+_TAKE = (
+    update(_COUNTERS)
+    .where(_COUNTERS.c.name == bindparam("counter"))
+    .values(value=_COUNTERS.c.value + bindparam("count"))
+    .returning(_COUNTERS.c.value)
+)
+
+
 def take(session: Session, name: str, count: int = 1) -> int:
     """Reserve `count` consecutive values and return the first one.
 
     The UPDATE takes a row lock (PostgreSQL) or runs under the write lock (SQLite), so two
     transactions never receive the same number.
     """
-    new_value = session.execute(
-        update(Counter)
-        .where(Counter.name == name)
-        .values(value=Counter.value + count)
-        .returning(Counter.value)
-    ).scalar_one_or_none()
+    new_value = session.connection().execute(_TAKE, {"counter": name, "count": count}).scalar()
     if new_value is None:
         raise LookupError(f"counter {name!r} does not exist; run the migrations")
     return int(new_value) - count + 1

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Table, insert
+from sqlalchemy import Table, bindparam, insert, select
 
 from tocsin.auth.principal import Principal
 from tocsin.core.events import DomainEvent
@@ -21,7 +21,12 @@ from tocsin.incidents.service import format_number
 
 # Core statements on the tables (not the ORM's bulk machinery): this is the hot path.
 _INCIDENTS: Table = Incident.__table__  # type: ignore[assignment]
-_INSERT_INCIDENTS = insert(_INCIDENTS).returning(_INCIDENTS.c.id, sort_by_parameter_order=True)
+# Inserted without RETURNING (one executemany on both databases; SQLite would otherwise
+# run one statement per row), then the ids are read back by the unique numbers.
+_INSERT_INCIDENTS = insert(_INCIDENTS)
+_IDS_BY_NUMBER = select(_INCIDENTS.c.number, _INCIDENTS.c.id).where(
+    _INCIDENTS.c.number.in_(bindparam("numbers", expanding=True))
+)
 _INSERT_TIMELINE = insert(TimelineEntry.__table__)  # type: ignore[arg-type]
 
 
@@ -81,7 +86,10 @@ def open_incidents(
             }
         )
     connection = session.connection()
-    ids = [int(i) for i in connection.execute(_INSERT_INCIDENTS, rows).scalars()]
+    connection.execute(_INSERT_INCIDENTS, rows)
+    numbers = {"numbers": [r["number"] for r in rows]}
+    by_number = {str(n): int(i) for n, i in connection.execute(_IDS_BY_NUMBER, numbers)}
+    ids = [int(by_number[str(row["number"])]) for row in rows]
     timeline = []
     for incident_id, spec, row in zip(ids, specs, rows, strict=True):
         changes = {
