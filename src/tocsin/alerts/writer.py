@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import queue
-import sys
 import threading
 from concurrent.futures import Future, InvalidStateError
 from dataclasses import dataclass, field
@@ -20,7 +19,6 @@ from tocsin.alerts.pipeline import Item, Outcome
 from tocsin.alerts.service import AlertService
 
 log = logging.getLogger("tocsin.ingest")
-SWITCH_INTERVAL = 0.0005
 
 
 @dataclass(slots=True)
@@ -40,10 +38,6 @@ class BatchWriter:
         self.alerts_written = 0
 
     def start(self) -> None:
-        # The writer releases the GIL at every database call; with the default 5 ms switch
-        # interval it then waits behind the event loop for up to 5 ms each time (a convoy
-        # that cut throughput by two thirds). A shorter interval hands the GIL back sooner.
-        sys.setswitchinterval(SWITCH_INTERVAL)
         with self._lock:
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._run, name="tocsin-ingest", daemon=True)
