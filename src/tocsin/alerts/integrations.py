@@ -27,7 +27,6 @@ from tocsin.catalog.models import Service, Team
 from tocsin.catalog.service import service_by_slug, team_by_slug
 from tocsin.core.clock import Clock
 from tocsin.core.errors import NotFound, ValidationFailed
-from tocsin.core.events import DomainEvent
 from tocsin.core.paging import Page
 from tocsin.db.session import Database
 from tocsin.integrations import registry
@@ -160,16 +159,15 @@ class IntegrationService:
             )
             s.add(row)
             s.flush()
-            uow.emit(
-                DomainEvent(
-                    action="integration.created",
-                    object_type="integration",
-                    object_id=str(row.id),
-                    actor=principal.actor,
-                    at=self.clock.now(),
-                    customer_id=customer.id,
-                    data={"type": data.type, "name": data.name, "key_prefix": row.key_prefix},
-                )
+            uow.record(
+                "integration.created",
+                "integration",
+                row.id,
+                actor=principal.actor,
+                customer_id=customer.id,
+                type=data.type,
+                name=data.name,
+                key_prefix=row.key_prefix,
             )
             return IntegrationCreated(key=key, **self._out(s, row).model_dump())
 
@@ -213,16 +211,13 @@ class IntegrationService:
                 changes["config"] = [row.config, data.config.model_dump(mode="json")]
                 row.config = data.config.model_dump(mode="json")
             if changes:
-                uow.emit(
-                    DomainEvent(
-                        action="integration.updated",
-                        object_type="integration",
-                        object_id=str(row.id),
-                        actor=principal.actor,
-                        at=self.clock.now(),
-                        customer_id=row.customer_id,
-                        data={"changes": changes},
-                    )
+                uow.record(
+                    "integration.updated",
+                    "integration",
+                    row.id,
+                    actor=principal.actor,
+                    customer_id=row.customer_id,
+                    changes=changes,
                 )
             s.flush()
             self._by_hash.clear()

@@ -20,7 +20,6 @@ from tocsin.alerts.models import LIVE_ALERT_SQL, Alert
 from tocsin.auth.models import User
 from tocsin.auth.principal import system_principal
 from tocsin.auth.service import default_customer, principal_for
-from tocsin.core.events import DomainEvent
 from tocsin.db.session import UnitOfWork
 from tocsin.incidents.actions import IncidentActions
 from tocsin.incidents.intake import NewIncident, open_incidents
@@ -474,18 +473,14 @@ class Pipeline:
         key: str,
         incident_id: int | None = None,
     ) -> None:
-        uow.emit(
-            DomainEvent(
-                action=action,
-                object_type="alert",
-                object_id=str(alert_id),
-                actor=self.robot(integration).actor,
-                at=now,
-                customer_id=integration.customer_id,
-                data={
-                    "dedup_key": key,
-                    "integration": integration.name,
-                    "incident_id": incident_id,
-                },
-            )
+        uow.record(
+            action,
+            "alert",
+            alert_id,
+            actor=self.robot(integration).actor,
+            customer_id=integration.customer_id,
+            at=now,
+            dedup_key=key,
+            integration=integration.name,
+            incident_id=incident_id,
         )

@@ -27,7 +27,6 @@ from tocsin.catalog.models import Service
 from tocsin.catalog.service import service_by_slug
 from tocsin.core.clock import Clock
 from tocsin.core.errors import NotFound, ValidationFailed
-from tocsin.core.events import DomainEvent
 from tocsin.core.paging import Page, check_limit, decode_cursor, encode_cursor
 from tocsin.db.session import Database
 from tocsin.incidents.actions import IncidentActions
@@ -215,21 +214,16 @@ class AlertService:
             )
             s.add(row)
             s.flush()
-            uow.emit(
-                DomainEvent(
-                    action="maintenance.created",
-                    object_type="maintenance_window",
-                    object_id=str(row.id),
-                    actor=principal.actor,
-                    at=self.clock.now(),
-                    customer_id=customer_id,
-                    data={
-                        "service": data.service,
-                        "start": data.start.isoformat(),
-                        "end": data.end.isoformat(),
-                        "recurrence": data.recurrence,
-                    },
-                )
+            uow.record(
+                "maintenance.created",
+                "maintenance_window",
+                row.id,
+                actor=principal.actor,
+                customer_id=customer_id,
+                service=data.service,
+                start=data.start.isoformat(),
+                end=data.end.isoformat(),
+                recurrence=data.recurrence,
             )
             self._windows = (-1e9, [])
             return self._window_out(s, row)
@@ -251,16 +245,12 @@ class AlertService:
                 raise NotFound(f"There is no maintenance window {window_id}.")
             out = self._window_out(uow.session, row)
             uow.session.delete(row)
-            uow.emit(
-                DomainEvent(
-                    action="maintenance.deleted",
-                    object_type="maintenance_window",
-                    object_id=str(window_id),
-                    actor=principal.actor,
-                    at=self.clock.now(),
-                    customer_id=row.customer_id,
-                    data={},
-                )
+            uow.record(
+                "maintenance.deleted",
+                "maintenance_window",
+                window_id,
+                actor=principal.actor,
+                customer_id=row.customer_id,
             )
             self._windows = (-1e9, [])
             return out

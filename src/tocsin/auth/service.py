@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -32,7 +33,7 @@ from tocsin.auth.secrets import (
 from tocsin.catalog.models import Team, TeamMember
 from tocsin.core.clock import Clock
 from tocsin.core.errors import Conflict, NotAuthenticated, NotFound, ValidationFailed
-from tocsin.core.events import Actor, DomainEvent
+from tocsin.core.events import Actor
 from tocsin.core.paging import Page, check_limit, encode_cursor, offset_from
 from tocsin.core.patching import apply_fields
 from tocsin.db.session import Database, UnitOfWork
@@ -132,19 +133,9 @@ class AuthService:
         object_type: str,
         object_id: object,
         customer_id: int | None,
-        **data: object,
+        **data: Any,
     ) -> None:
-        uow.emit(
-            DomainEvent(
-                action=action,
-                object_type=object_type,
-                object_id=None if object_id is None else str(object_id),
-                actor=actor,
-                at=self.clock.now(),
-                customer_id=customer_id,
-                data=dict(data),
-            )
-        )
+        uow.record(action, object_type, object_id, actor=actor, customer_id=customer_id, **data)
 
     # customers -------------------------------------------------------------------------
 

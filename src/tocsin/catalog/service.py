@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
@@ -22,7 +24,6 @@ from tocsin.catalog.schemas import (
 )
 from tocsin.core.clock import Clock
 from tocsin.core.errors import Conflict, NotFound, ValidationFailed
-from tocsin.core.events import DomainEvent
 from tocsin.core.paging import Page
 from tocsin.core.patching import apply_fields
 from tocsin.db.session import Database, UnitOfWork
@@ -63,19 +64,9 @@ class CatalogService:
         kind: str,
         object_id: int,
         customer_id: int | None,
-        **data: object,
+        **data: Any,
     ) -> None:
-        uow.emit(
-            DomainEvent(
-                action=action,
-                object_type=kind,
-                object_id=str(object_id),
-                actor=principal.actor,
-                at=self.clock.now(),
-                customer_id=customer_id,
-                data=dict(data),
-            )
-        )
+        uow.record(action, kind, object_id, actor=principal.actor, customer_id=customer_id, **data)
 
     # teams -------------------------------------------------------------------------------
 

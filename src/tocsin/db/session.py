@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from tocsin.core.clock import Clock
-from tocsin.core.events import DomainEvent
+from tocsin.core.events import Actor, DomainEvent
 
 # A subscriber runs inside the transaction, just before commit, with every event the
 # unit of work collected; what it writes commits (or rolls back) with the change itself.
@@ -59,6 +60,30 @@ class UnitOfWork:
 
     def emit(self, event: DomainEvent) -> None:
         self.events.append(event)
+
+    def record(
+        self,
+        action: str,
+        object_type: str,
+        object_id: object,
+        *,
+        actor: Actor,
+        customer_id: int | None,
+        at: datetime | None = None,
+        **data: Any,
+    ) -> None:
+        """Emit a domain event, stamped with the clock unless a time is given."""
+        self.emit(
+            DomainEvent(
+                action=action,
+                object_type=object_type,
+                object_id=None if object_id is None else str(object_id),
+                actor=actor,
+                at=at or self.db.clock.now(),
+                customer_id=customer_id,
+                data=dict(data),
+            )
+        )
 
     def commit(self) -> None:
         self.session.flush()

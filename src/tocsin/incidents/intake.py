@@ -11,7 +11,6 @@ from datetime import datetime
 from sqlalchemy import Table, bindparam, insert, select
 
 from tocsin.auth.principal import Principal
-from tocsin.core.events import DomainEvent
 from tocsin.db import counters
 from tocsin.db.session import UnitOfWork
 from tocsin.incidents.lifecycle import State
@@ -121,16 +120,16 @@ def open_incidents(
                 "internal": False,
             }
         )
-        uow.emit(
-            DomainEvent(
-                action="incident.created",
-                object_type="incident",
-                object_id=str(incident_id),
-                actor=actor,
-                at=now,
-                customer_id=spec.customer_id,
-                data={"number": row["number"], "changes": changes, "message": spec.message},
-            )
+        uow.record(
+            "incident.created",
+            "incident",
+            incident_id,
+            actor=actor,
+            customer_id=spec.customer_id,
+            at=now,
+            number=row["number"],
+            changes=changes,
+            message=spec.message,
         )
     connection.execute(_INSERT_TIMELINE, timeline)
     return [(incident_id, str(row["number"])) for incident_id, row in zip(ids, rows, strict=True)]

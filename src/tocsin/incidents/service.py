@@ -17,7 +17,6 @@ from tocsin.catalog.models import Category, Service
 from tocsin.catalog.service import category_by_name, service_by_slug
 from tocsin.core.clock import Clock
 from tocsin.core.errors import Conflict, PermissionDenied, StaleVersion, ValidationFailed
-from tocsin.core.events import DomainEvent
 from tocsin.core.paging import Page, check_limit
 from tocsin.db import counters
 from tocsin.db.session import Database, UnitOfWork
@@ -94,21 +93,17 @@ class IncidentService:
                 internal=internal,
             )
         )
-        uow.emit(
-            DomainEvent(
-                action=f"incident.{kind}",
-                object_type="incident",
-                object_id=str(incident.id),
-                actor=actor,
-                at=now,
-                customer_id=incident.customer_id,
-                data={
-                    "number": incident.number,
-                    "changes": data,
-                    "message": message,
-                    **(extra or {}),
-                },
-            )
+        uow.record(
+            f"incident.{kind}",
+            "incident",
+            incident.id,
+            actor=actor,
+            customer_id=incident.customer_id,
+            at=now,
+            number=incident.number,
+            changes=data,
+            message=message,
+            **(extra or {}),
         )
 
     @staticmethod
