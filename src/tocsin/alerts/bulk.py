@@ -13,17 +13,17 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Table, bindparam, insert, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import select
 
 from tocsin.alerts.grouping import group_value
 from tocsin.alerts.maintenance import Window, in_maintenance
-from tocsin.alerts.models import LIVE_ALERT_SQL, Alert
+from tocsin.alerts.models import LIVE_ALERT_SQL
 from tocsin.auth.models import User
+from tocsin.db.raw import Raw, json_text, placeholders
 from tocsin.db.session import UnitOfWork
-from tocsin.incidents.intake import NewIncident, open_incidents
+from tocsin.incidents.intake import INSERT_TIMELINE, NewIncident, open_incidents
 from tocsin.incidents.lifecycle import OPEN_STATES
-from tocsin.incidents.models import Incident, TimelineEntry
+from tocsin.integrations.base import Severity
 
 if TYPE_CHECKING:
     from tocsin.alerts.pipeline import Item, Outcome, Pipeline
@@ -31,35 +31,41 @@ if TYPE_CHECKING:
 LIVE = ("triggered", "acknowledged")
 OPEN = tuple(s.value for s in OPEN_STATES)
 
-_ALERTS: Table = Alert.__table__  # type: ignore[assignment]
-_INCIDENTS: Table = Incident.__table__  # type: ignore[assignment]
-# Core statements (not ORM bulk updates), executed with many parameter sets at once.
+# Statements on the driver cursor (tocsin.db.raw), written once for both databases.
+_LIVE = LIVE_ALERT_SQL
+_OPEN = "state IN (" + ", ".join(f"'{state}'" for state in OPEN) + ")"
+_ALERT_COLUMNS = (
+    "integration_id, customer_id, dedup_key, summary, severity, source, group_value, labels, "
+    "details, count, flap_count, first_seen_at, last_seen_at, resolved_at, incident_id, status"
+)
+_ALERT_VALUES = "(" + placeholders(16) + ")"
+_CHUNK = 1000  # rows per multi-row INSERT: 16,000 parameters, under both databases' limit
 _BUMP = (
-    update(_ALERTS)
-    .where(_ALERTS.c.id == bindparam("alert_id"))
-    .values(
-        count=_ALERTS.c.count + bindparam("n"),
-        last_seen_at=bindparam("seen"),
-        summary=bindparam("summary_"),
-        severity=bindparam("severity_"),
-    )
+    "UPDATE alerts SET count = count + ?, last_seen_at = ?, summary = ?, severity = ? WHERE id = ?"
 )
-_LINK = (
-    update(_ALERTS)
-    .where(_ALERTS.c.id == bindparam("alert_id"))
-    .values(incident_id=bindparam("incident"))
-)
+_LINK = "UPDATE alerts SET incident_id = ? WHERE id = ?"
 
 
-def _claim(dialect: str) -> Any:
-    module = postgresql if dialect == "postgresql" else sqlite
+def _live_sql(integrations: int, keys: int) -> str:
     return (
-        module.insert(_ALERTS)
-        .on_conflict_do_nothing(
-            index_elements=["integration_id", "dedup_key"], index_where=text(LIVE_ALERT_SQL)
-        )
-        .returning(_ALERTS.c.id, _ALERTS.c.integration_id, _ALERTS.c.dedup_key)
+        "SELECT a.id, a.integration_id, a.dedup_key, a.incident_id, i.number FROM alerts a "
+        f"LEFT JOIN incidents i ON i.id = a.incident_id WHERE a.{_LIVE} "
+        f"AND a.integration_id IN ({placeholders(integrations)}) "
+        f"AND a.dedup_key IN ({placeholders(keys)})"
     )
+
+
+def _claim_sql(rows: int) -> str:
+    """Insert new live alerts; a key already live (another writer won) is skipped, and
+    RETURNING names the ones this transaction claimed."""
+    return (
+        f"INSERT INTO alerts ({_ALERT_COLUMNS}) VALUES {', '.join([_ALERT_VALUES] * rows)} "
+        f"ON CONFLICT (integration_id, dedup_key) WHERE {_LIVE} DO NOTHING "
+        "RETURNING id, integration_id, dedup_key"
+    )
+
+
+_INSERT_ONE = f"INSERT INTO alerts ({_ALERT_COLUMNS}) VALUES {_ALERT_VALUES} RETURNING id"
 
 
 @dataclass(slots=True)
@@ -77,24 +83,21 @@ def trigger_run(
 ) -> list[Outcome]:
     from tocsin.alerts.pipeline import Outcome
 
-    s = uow.session
+    raw = Raw(uow.session)
+    stamp = raw.at(now)
     results: list[Outcome | None] = [None] * len(items)
     keys = [item.alert.dedup_key or uuid.uuid4().hex for item in items]
-    integration_ids = {item.integration.id for item in items}
+    integration_ids = sorted({item.integration.id for item in items})
+    distinct_keys = sorted(set(keys))
 
     # 1. Which keys are live already (repeats)?
     live: dict[tuple[int, str], tuple[int, int | None, str | None]] = {}
-    a, i = _ALERTS.c, _INCIDENTS.c
-    for alert_id, integration_id, key, incident_id, number in s.connection().execute(
-        select(a.id, a.integration_id, a.dedup_key, a.incident_id, i.number)
-        .select_from(_ALERTS.outerjoin(_INCIDENTS, i.id == a.incident_id))
-        .where(
-            a.status.in_(LIVE), a.integration_id.in_(integration_ids), a.dedup_key.in_(set(keys))
-        )
+    for alert_id, integration_id, key, incident_id, number in raw.rows(
+        _live_sql(len(integration_ids), len(distinct_keys)), [*integration_ids, *distinct_keys]
     ):
         live[(integration_id, key)] = (alert_id, incident_id, number)
 
-    bumps: dict[int, dict[str, Any]] = {}
+    bumps: dict[int, list[Any]] = {}  # alert id -> [n, seen, summary, severity, id]
     fresh: dict[tuple[int, str], _New] = {}
     suppressed: list[_New] = []
     reporters = _reporters(pipeline, uow, items)
@@ -102,16 +105,13 @@ def trigger_run(
         pair = (item.integration.id, key)
         if pair in live:
             live_id, live_incident, live_number = live[pair]
-            entry = bumps.setdefault(live_id, {"alert_id": live_id, "n": 0, "seen": now})
-            entry["n"] += 1
-            entry["summary_"] = item.alert.summary[:2000] or key
-            entry["severity_"] = item.alert.severity.value
+            _bump(bumps, live_id, stamp, item.alert.summary[:2000] or key, item.alert.severity)
             results[index] = Outcome("deduplicated", key, live_incident, live_number, live_id)
             continue
         if pair in fresh:
             fresh[pair].followers.append(index)
             continue
-        new = _New(index, item, key, _row(item, key, now))
+        new = _New(index, item, key, _row(item, key, raw, stamp))
         if in_maintenance(
             windows,
             customer_id=item.integration.customer_id,
@@ -122,30 +122,19 @@ def trigger_run(
         else:
             fresh[pair] = new
 
-    # 2. Suppressed: recorded, nothing opened.
-    if suppressed:
-        inserted = (
-            s.connection()
-            .execute(
-                insert(_ALERTS).returning(_ALERTS.c.id, sort_by_parameter_order=True),
-                [{**n.row, "status": "suppressed"} for n in suppressed],
-            )
-            .scalars()
-            .all()
-        )
-        for new, alert_id in zip(suppressed, inserted, strict=True):
-            for index in (new.index, *new.followers):
-                results[index] = Outcome("suppressed", new.key, alert_id=int(alert_id))
-            pipeline.emit(
-                uow, new.item.integration, "alert.suppressed", int(alert_id), now, new.key
-            )
+    # 2. Suppressed: recorded, nothing opened (rare: one statement each).
+    for new in suppressed:
+        row = raw.one(_INSERT_ONE, _values(new.row, "suppressed"))
+        assert row is not None
+        alert_id = int(row[0])
+        for index in (new.index, *new.followers):
+            results[index] = Outcome("suppressed", new.key, alert_id=alert_id)
+        pipeline.emit(uow, new.item.integration, "alert.suppressed", alert_id, now, new.key)
 
     # 3. Flapping keys (resolved moments ago) take the per-alert path.
-    flappers = _flapping_candidates(uow, list(fresh.values()), now)
-    for pair in flappers:
+    for pair in _flapping_candidates(raw, list(fresh.values()), now):
         new = fresh.pop(pair)
-        outcome = pipeline.trigger_one(uow, new.item, now, windows, key=new.key)
-        results[new.index] = outcome
+        results[new.index] = pipeline.trigger_one(uow, new.item, now, windows, key=new.key)
         for follower in new.followers:
             results[follower] = pipeline.trigger_one(
                 uow, items[follower], now, windows, key=new.key
@@ -153,10 +142,11 @@ def trigger_run(
 
     # 4. Claim the new keys; a key another writer holds now is a repeat.
     claimed: dict[tuple[int, str], int] = {}
-    if fresh:
-        ordered = sorted(fresh.values(), key=lambda n: (n.item.integration.id, n.key))
-        for alert_id, integration_id, key in s.connection().execute(
-            _claim(pipeline.dialect), [{**n.row, "status": "triggered"} for n in ordered]
+    ordered = sorted(fresh.values(), key=lambda n: (n.item.integration.id, n.key))
+    for start in range(0, len(ordered), _CHUNK):
+        chunk = ordered[start : start + _CHUNK]
+        for alert_id, integration_id, key in raw.rows(
+            _claim_sql(len(chunk)), [v for n in chunk for v in _values(n.row, "triggered")]
         ):
             claimed[(integration_id, key)] = int(alert_id)
     lost = [n for pair, n in fresh.items() if pair not in claimed]
@@ -171,7 +161,7 @@ def trigger_run(
         new.alert_id = claimed[(new.item.integration.id, new.key)]
 
     # 5. Group: join an open incident of the same group, or the first of this run.
-    targets = _group_targets(uow, winners, now)
+    targets = _group_targets(raw, winners, now)
     creators: list[_New] = []
     joiners: list[tuple[_New, _New | tuple[int, str]]] = []
     leaders: dict[tuple[int, str], _New] = {}
@@ -204,41 +194,43 @@ def trigger_run(
         incident_of[new.alert_id] = (incident_id, number)
         results[new.index] = Outcome("grouped", new.key, incident_id, number, new.alert_id)
         timeline.append(
-            {
-                "incident_id": incident_id,
-                "at": now,
-                "actor_id": None,
-                "actor_label": pipeline.robot(new.item.integration).actor.describe(),
-                "kind": "alert_grouped",
-                "changes": {"alerts": [None, new.key]},
-                "message": f"Alert joined: {new.row['summary']}",
-                "internal": False,
-            }
+            (
+                incident_id,
+                stamp,
+                None,
+                pipeline.robot(new.item.integration).actor.describe(),
+                "alert_grouped",
+                json_text({"alerts": [None, new.key]}),
+                f"Alert joined: {new.row['summary']}",
+                raw.flag(False),
+            )
         )
         pipeline.emit(
             uow, new.item.integration, "alert.grouped", new.alert_id, now, new.key, incident_id
         )
-    if timeline:
-        s.connection().execute(insert(TimelineEntry.__table__), timeline)  # type: ignore[arg-type]
-    if incident_of:
-        s.connection().execute(
-            _LINK, [{"alert_id": a, "incident": i} for a, (i, _) in incident_of.items()]
-        )
+    raw.many(INSERT_TIMELINE, timeline)
+    raw.many(_LINK, [(i, a) for a, (i, _) in incident_of.items()])
     for new in winners:
         incident_id, number = incident_of[new.alert_id]
         for follower in new.followers:
-            entry = bumps.setdefault(new.alert_id, {"alert_id": new.alert_id, "n": 0, "seen": now})
-            entry["n"] += 1
-            entry["summary_"] = new.row["summary"]
-            entry["severity_"] = new.row["severity"]
+            _bump(bumps, new.alert_id, stamp, new.row["summary"], new.item.alert.severity)
             results[follower] = Outcome("deduplicated", new.key, incident_id, number, new.alert_id)
-    if bumps:
-        s.connection().execute(_BUMP, list(bumps.values()))
+    raw.many(_BUMP, bumps.values())
     assert all(r is not None for r in results)
     return [r for r in results if r is not None]
 
 
-def _row(item: Item, key: str, now: datetime) -> dict[str, Any]:
+def _bump(
+    bumps: dict[int, list[Any]], alert_id: int, stamp: Any, summary: str, severity: Severity
+) -> None:
+    """One more repeat of a live alert: its count, last seen time, summary and severity."""
+    entry = bumps.setdefault(alert_id, [0, stamp, summary, severity.value, alert_id])
+    entry[0] += 1
+    entry[2] = summary
+    entry[3] = severity.value
+
+
+def _row(item: Item, key: str, raw: Raw, stamp: Any) -> dict[str, Any]:
     alert, integration = item.alert, item.integration
     details = dict(alert.details)
     if alert.evidence:
@@ -255,41 +247,61 @@ def _row(item: Item, key: str, now: datetime) -> dict[str, Any]:
         "group_value": group_value(
             alert, integration.config.group_by, service_slug=integration.service_slug
         ),
-        "labels": alert.labels,
-        "details": details,
-        "count": 1,
-        "flap_count": 0,
-        "first_seen_at": now,
-        "last_seen_at": now,
-        "resolved_at": None,
-        "incident_id": None,
+        "labels": json_text(alert.labels),
+        "details": json_text(details),
+        "stamp": stamp,
     }
 
 
-def _flapping_candidates(uow: UnitOfWork, news: list[_New], now: datetime) -> set[tuple[int, str]]:
+def _values(row: dict[str, Any], status: str) -> tuple[Any, ...]:
+    """A new alert's values in `_ALERT_COLUMNS` order."""
+    return (
+        row["integration_id"],
+        row["customer_id"],
+        row["dedup_key"],
+        row["summary"],
+        row["severity"],
+        row["source"],
+        row["group_value"],
+        row["labels"],
+        row["details"],
+        1,
+        0,
+        row["stamp"],
+        row["stamp"],
+        None,
+        None,
+        status,
+    )
+
+
+def _flapping_candidates(raw: Raw, news: list[_New], now: datetime) -> set[tuple[int, str]]:
     windows = {n.item.integration.id: n.item.integration.config.flap_window_minutes for n in news}
     longest = max(windows.values(), default=0)
     if not news or not longest:
         return set()
-    a = _ALERTS.c
-    rows = uow.session.connection().execute(
-        select(a.integration_id, a.dedup_key, a.resolved_at).where(
-            a.status == "resolved",
-            a.integration_id.in_(set(windows)),
-            a.dedup_key.in_({n.key for n in news}),
-            a.resolved_at >= now - timedelta(minutes=longest),
-        )
+    ids, keys = sorted(windows), sorted({n.key for n in news})
+    rows = raw.rows(
+        "SELECT integration_id, dedup_key, resolved_at FROM alerts WHERE status = 'resolved' "
+        f"AND integration_id IN ({placeholders(len(ids))}) "
+        f"AND dedup_key IN ({placeholders(len(keys))}) AND resolved_at >= ?",
+        [*ids, *keys, raw.at(now - timedelta(minutes=longest))],
     )
     found = set()
     for integration_id, key, resolved_at in rows:
         window = windows.get(integration_id, 0)
-        if window and resolved_at is not None and resolved_at >= now - timedelta(minutes=window):
+        # Stored values compare as stored (text on SQLite, timestamptz on PostgreSQL).
+        if (
+            window
+            and resolved_at is not None
+            and resolved_at >= raw.at(now - timedelta(minutes=window))
+        ):
             found.add((integration_id, key))
     return found
 
 
 def _group_targets(
-    uow: UnitOfWork, news: list[_New], now: datetime
+    raw: Raw, news: list[_New], now: datetime
 ) -> dict[tuple[int, str], tuple[int, str]]:
     wanted = {
         (n.item.integration.id, n.row["group_value"]): n.item.integration.config
@@ -299,28 +311,21 @@ def _group_targets(
     if not wanted:
         return {}
     longest = max(c.group_window_minutes for c in wanted.values())
-    rows = uow.session.execute(
-        select(
-            Alert.integration_id,
-            Alert.group_value,
-            Alert.last_seen_at,
-            Incident.id,
-            Incident.number,
-        )
-        .join(Incident, Incident.id == Alert.incident_id)
-        .where(
-            Alert.integration_id.in_({i for i, _ in wanted}),
-            Alert.group_value.in_({v for _, v in wanted}),
-            Alert.last_seen_at >= now - timedelta(minutes=longest),
-            Incident.state.in_(OPEN),
-        )
-        .order_by(Alert.last_seen_at)
+    ids, values = sorted({i for i, _ in wanted}), sorted({v for _, v in wanted})
+    rows = raw.rows(
+        "SELECT a.integration_id, a.group_value, a.last_seen_at, i.id, i.number FROM alerts a "
+        f"JOIN incidents i ON i.id = a.incident_id WHERE a.integration_id IN "
+        f"({placeholders(len(ids))}) AND a.group_value IN ({placeholders(len(values))}) "
+        f"AND a.last_seen_at >= ? AND i.{_OPEN} ORDER BY a.last_seen_at",
+        [*ids, *values, raw.at(now - timedelta(minutes=longest))],
     )
     targets: dict[tuple[int, str], tuple[int, str]] = {}
     for integration_id, value, seen, incident_id, number in rows:
         config = wanted.get((integration_id, value))
         fresh_enough = (
-            seen >= now - timedelta(minutes=config.group_window_minutes) if config else False
+            seen >= raw.at(now - timedelta(minutes=config.group_window_minutes))
+            if config
+            else False
         )
         if value is not None and fresh_enough:
             targets[(integration_id, value)] = (int(incident_id), str(number))

@@ -26,6 +26,11 @@ class ChainRecord:
     hash: str
 
 
+def canonical(value: Any) -> str:
+    """The one JSON spelling that is hashed: sorted keys, no spaces, UTF-8 as is."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
 def entry_hash(
     *,
     prev_hash: str,
@@ -38,13 +43,35 @@ def entry_hash(
     customer_id: int | None,
     data: dict[str, Any],
 ) -> str:
-    body = json.dumps(
-        [seq, at.isoformat(), actor, action, object_type, object_id, customer_id, data],
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=False,
-        default=str,
+    return entry_hash_of_text(
+        prev_hash=prev_hash,
+        seq=seq,
+        at=at,
+        actor=actor,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        customer_id=customer_id,
+        data_text=canonical(data),
     )
+
+
+def entry_hash_of_text(
+    *,
+    prev_hash: str,
+    seq: int,
+    at: datetime,
+    actor: str,
+    action: str,
+    object_type: str,
+    object_id: str | None,
+    customer_id: int | None,
+    data_text: str,
+) -> str:
+    """`entry_hash` with the data already in its canonical spelling (the hot path spells
+    it once, for the hash and for the column alike)."""
+    head = canonical([seq, at.isoformat(), actor, action, object_type, object_id, customer_id])
+    body = head[:-1] + "," + data_text + "]"
     return hashlib.sha256((prev_hash + body).encode("utf-8")).hexdigest()
 
 

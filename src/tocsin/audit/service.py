@@ -7,10 +7,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, bindparam, func, insert, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tocsin.audit.chain import Break, ChainRecord, entry_hash, first_break
+from tocsin.audit.chain import Break, ChainRecord, canonical, entry_hash_of_text, first_break
 from tocsin.audit.models import AuditEntry, AuditHead
 from tocsin.audit.schemas import AuditEntryOut
 from tocsin.auth.principal import Principal
@@ -18,25 +18,33 @@ from tocsin.auth.roles import Permission
 from tocsin.core.errors import ValidationFailed
 from tocsin.core.events import DomainEvent
 from tocsin.core.paging import Page, check_limit, decode_cursor, encode_cursor
+from tocsin.db.raw import Raw
 from tocsin.db.session import Database
 
 
-def _json_ready(data: dict[str, Any]) -> dict[str, Any]:
-    # What is hashed must be exactly what the JSON column gives back later.
-    result: dict[str, Any] = json.loads(json.dumps(data, default=str))
-    return result
+def _string_keys(value: Any) -> bool:
+    """True when every mapping inside has text keys: then the canonical spelling of the
+    data is also the canonical spelling of what the JSON column gives back."""
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _string_keys(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return all(_string_keys(v) for v in value)
+    return True
 
 
-# Core statements built once: the audit append runs in every transaction.
-_AUDIT_INSERT = insert(AuditEntry.__table__)  # type: ignore[arg-type]
-_HEAD: Table = AuditHead.__table__  # type: ignore[assignment]
-_ADVANCE_HEAD = (
-    update(_HEAD)
-    .where(_HEAD.c.id == 1)
-    .values(seq=_HEAD.c.seq + bindparam("count"))
-    .returning(_HEAD.c.seq, _HEAD.c.hash)
+def _data_text(data: dict[str, Any]) -> str:
+    if not _string_keys(data):  # e.g. numeric keys: hash what a JSON round trip gives back
+        data = json.loads(json.dumps(data, default=str))
+    return canonical(data)
+
+
+# The audit append runs in every transaction: statements on the driver cursor.
+_ADVANCE_HEAD = "UPDATE audit_head SET seq = seq + ? WHERE id = 1 RETURNING seq, hash"
+_AUDIT_INSERT = (
+    "INSERT INTO audit_log (seq, at, actor, action, object_type, object_id, customer_id, "
+    "data, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
-_SET_HEAD_HASH = update(_HEAD).where(_HEAD.c.id == 1).values(hash=bindparam("head_hash"))
+_SET_HEAD_HASH = "UPDATE audit_head SET hash = ? WHERE id = 1"
 
 
 def append_events(session: Session, events: list[DomainEvent]) -> None:
@@ -48,16 +56,18 @@ def append_events(session: Session, events: list[DomainEvent]) -> None:
     """
     if not events:
         return
-    connection = session.connection()
-    head = connection.execute(_ADVANCE_HEAD, {"count": len(events)}).one()
-    seq = int(head.seq) - len(events)
-    prev = str(head.hash)
+    raw = Raw(session)
+    head = raw.one(_ADVANCE_HEAD, (len(events),))
+    if head is None:
+        raise LookupError("the audit head row is missing; run the migrations")
+    seq = int(head[0]) - len(events)
+    prev = str(head[1])
     rows = []
     for event in events:
         seq += 1
-        data = _json_ready(event.data)
+        text = _data_text(event.data)
         actor = event.actor.describe()
-        digest = entry_hash(
+        digest = entry_hash_of_text(
             prev_hash=prev,
             seq=seq,
             at=event.at,
@@ -66,26 +76,25 @@ def append_events(session: Session, events: list[DomainEvent]) -> None:
             object_type=event.object_type,
             object_id=event.object_id,
             customer_id=event.customer_id,
-            data=data,
+            data_text=text,
         )
         rows.append(
-            {
-                "seq": seq,
-                "at": event.at,
-                "actor": actor,
-                "action": event.action,
-                "object_type": event.object_type,
-                "object_id": event.object_id,
-                "customer_id": event.customer_id,
-                "data": data,
-                "prev_hash": prev,
-                "hash": digest,
-            }
+            (
+                seq,
+                raw.at(event.at),
+                actor,
+                event.action,
+                event.object_type,
+                event.object_id,
+                event.customer_id,
+                text,
+                prev,
+                digest,
+            )
         )
         prev = digest
-    # Core, not the ORM's bulk machinery: this runs in every transaction.
-    connection.execute(_AUDIT_INSERT, rows)
-    connection.execute(_SET_HEAD_HASH, {"head_hash": prev})
+    raw.many(_AUDIT_INSERT, rows)
+    raw.run(_SET_HEAD_HASH, (prev,))
 
 
 def record(db: Database, event: DomainEvent) -> None:

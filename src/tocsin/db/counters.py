@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import String, Table, bindparam, update
+from sqlalchemy import String
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from tocsin.db.base import Base
+from tocsin.db.raw import Raw
 
 
 class Counter(Base):
@@ -15,23 +16,17 @@ class Counter(Base):
     value: Mapped[int]
 
 
-_COUNTERS: Table = Counter.__table__  # type: ignore[assignment]
-# A Core statement, built once: numbering runs in every transaction that opens incidents.
-_TAKE = (
-    update(_COUNTERS)
-    .where(_COUNTERS.c.name == bindparam("counter"))
-    .values(value=_COUNTERS.c.value + bindparam("count"))
-    .returning(_COUNTERS.c.value)
-)
+_TAKE = "UPDATE counters SET value = value + ? WHERE name = ? RETURNING value"
 
 
 def take(session: Session, name: str, count: int = 1) -> int:
     """Reserve `count` consecutive values and return the first one.
 
     The UPDATE takes a row lock (PostgreSQL) or runs under the write lock (SQLite), so two
-    transactions never receive the same number.
+    transactions never receive the same number. (On the driver cursor: numbering runs in
+    every transaction that opens incidents.)
     """
-    new_value = session.connection().execute(_TAKE, {"counter": name, "count": count}).scalar()
-    if new_value is None:
+    row = Raw(session).one(_TAKE, (count, name))
+    if row is None:
         raise LookupError(f"counter {name!r} does not exist; run the migrations")
-    return int(new_value) - count + 1
+    return int(row[0]) - count + 1

@@ -1,6 +1,6 @@
-"""Opening incidents from machine input (alerts) on the hot path: set-based Core statements in
-the caller's transaction, with the same numbers, timeline entries and audit events as the
-API gives."""
+"""Opening incidents from machine input (alerts) on the hot path: one statement per table
+on the driver cursor, in the caller's transaction, with the same numbers, timeline entries
+and audit events as the API gives."""
 
 from __future__ import annotations
 
@@ -8,25 +8,26 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Table, bindparam, insert, select
-
 from tocsin.auth.principal import Principal
 from tocsin.db import counters
+from tocsin.db.raw import Raw, json_text, placeholders
 from tocsin.db.session import UnitOfWork
 from tocsin.incidents.lifecycle import State
-from tocsin.incidents.models import Incident, TimelineEntry
 from tocsin.incidents.priority import derive_priority
 from tocsin.incidents.service import format_number
 
-# Core statements on the tables (not the ORM's bulk machinery): this is the hot path.
-_INCIDENTS: Table = Incident.__table__  # type: ignore[assignment]
-# Inserted without RETURNING (one executemany on both databases; SQLite would otherwise
-# run one statement per row), then the ids are read back by the unique numbers.
-_INSERT_INCIDENTS = insert(_INCIDENTS)
-_IDS_BY_NUMBER = select(_INCIDENTS.c.number, _INCIDENTS.c.id).where(
-    _INCIDENTS.c.number.in_(bindparam("numbers", expanding=True))
+# On the driver cursor (tocsin.db.raw): this is the hot path of alert ingestion.
+_INCIDENT_COLUMNS = (
+    "number, customer_id, type, title, description, service_id, requester_id, team_id, "
+    "impact, urgency, priority, priority_overridden, tags, major, state, reopen_count, "
+    "reassignment_count, version, opened_at, updated_at"
 )
-_INSERT_TIMELINE = insert(TimelineEntry.__table__)  # type: ignore[arg-type]
+_INCIDENT_VALUES = "(" + placeholders(20) + ")"
+_CHUNK = 1000  # rows per INSERT: 20,000 parameters
+INSERT_TIMELINE = (
+    "INSERT INTO incident_timeline (incident_id, at, actor_id, actor_label, kind, changes, "
+    "message, internal) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,43 +59,54 @@ def open_incidents(
         return []
     session = uow.session
     first = counters.take(session, "incident", len(specs))
-    rows = []
-    for offset, spec in enumerate(specs):
-        rows.append(
-            {
-                "number": format_number(first + offset),
-                "customer_id": spec.customer_id,
-                "type": spec.type,
-                "title": spec.title[:300],
-                "description": spec.description,
-                "service_id": spec.service_id,
-                "requester_id": spec.requester_id,
-                "team_id": spec.team_id,
-                "impact": spec.impact,
-                "urgency": spec.urgency,
-                "priority": derive_priority(matrix, impact=spec.impact, urgency=spec.urgency),
-                "priority_overridden": False,
-                "tags": spec.tags,
-                "major": False,
-                "state": (State.ASSIGNED if spec.team_id is not None else State.NEW).value,
-                "reopen_count": 0,
-                "reassignment_count": 0,
-                "version": 1,
-                "opened_at": now,
-                "updated_at": now,
-            }
+    raw = Raw(session)
+    stamp, no = raw.at(now), raw.flag(False)
+    rows = [
+        (
+            format_number(first + offset),
+            spec.customer_id,
+            spec.type,
+            spec.title[:300],
+            spec.description,
+            spec.service_id,
+            spec.requester_id,
+            spec.team_id,
+            spec.impact,
+            spec.urgency,
+            derive_priority(matrix, impact=spec.impact, urgency=spec.urgency),
+            no,
+            json_text(spec.tags),
+            no,
+            (State.ASSIGNED if spec.team_id is not None else State.NEW).value,
+            0,
+            0,
+            1,
+            stamp,
+            stamp,
         )
-    connection = session.connection()
-    connection.execute(_INSERT_INCIDENTS, rows)
-    numbers = {"numbers": [r["number"] for r in rows]}
-    by_number = {str(n): int(i) for n, i in connection.execute(_IDS_BY_NUMBER, numbers)}
-    ids = [int(by_number[str(row["number"])]) for row in rows]
+        for offset, spec in enumerate(specs)
+    ]
+    # Multi-row INSERTs answering the ids (RETURNING's order is not promised: by number),
+    # in chunks that stay under both databases' limit on bound parameters.
+    by_number: dict[str, int] = {}
+    for start in range(0, len(rows), _CHUNK):
+        chunk = rows[start : start + _CHUNK]
+        values = ", ".join([_INCIDENT_VALUES] * len(chunk))
+        for incident_id, number in raw.rows(
+            f"INSERT INTO incidents ({_INCIDENT_COLUMNS}) VALUES {values} RETURNING id, number",
+            [value for row in chunk for value in row],
+        ):
+            by_number[str(number)] = int(incident_id)
+    results: list[tuple[int, str]] = []
     timeline = []
-    for incident_id, spec, row in zip(ids, specs, rows, strict=True):
+    for spec, row in zip(specs, rows, strict=True):
+        number, title, priority, state = row[0], row[3], row[10], row[14]
+        incident_id = by_number[number]
+        results.append((incident_id, number))
         changes = {
             key: [None, value]
             for key, value in {
-                "title": row["title"],
+                "title": title,
                 "type": spec.type,
                 "customer": spec.customer_label,
                 "service": spec.service_label,
@@ -102,23 +114,23 @@ def open_incidents(
                 "requester": spec.requester_label,
                 "impact": spec.impact,
                 "urgency": spec.urgency,
-                "priority": row["priority"],
-                "state": row["state"],
+                "priority": priority,
+                "state": state,
             }.items()
             if value is not None
         }
         actor = spec.principal.actor
         timeline.append(
-            {
-                "incident_id": incident_id,
-                "at": now,
-                "actor_id": actor.user_id,
-                "actor_label": actor.describe(),
-                "kind": "created",
-                "changes": changes,
-                "message": spec.message,
-                "internal": False,
-            }
+            (
+                incident_id,
+                stamp,
+                actor.user_id,
+                actor.describe(),
+                "created",
+                json_text(changes),
+                spec.message,
+                raw.flag(False),
+            )
         )
         uow.record(
             "incident.created",
@@ -127,9 +139,9 @@ def open_incidents(
             actor=actor,
             customer_id=spec.customer_id,
             at=now,
-            number=row["number"],
+            number=number,
             changes=changes,
             message=spec.message,
         )
-    connection.execute(_INSERT_TIMELINE, timeline)
-    return [(incident_id, str(row["number"])) for incident_id, row in zip(ids, rows, strict=True)]
+    raw.many(INSERT_TIMELINE, timeline)
+    return results

@@ -1,0 +1,104 @@
+"""The ingest pipeline in process, without HTTP: where a batch's time goes.
+
+    python bench/pipeline.py --db sqlite --batch 8 --alerts 4000 [--profile]
+
+Parses PagerDuty Events v2 triggers (every one a new alert) and writes them through
+`AlertService.ingest` in batches of `--batch` (what the group-commit writer does with that
+many senders), on a fresh migrated database. Prints alerts/s for the parse and for the
+write, and with `--profile` the top of a cProfile of the write.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import json
+import pstats
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from ingest import fresh_database, prepare
+
+from tocsin.alerts.pipeline import Item
+from tocsin.bootstrap import build
+from tocsin.integrations import pagerduty
+from tocsin.settings import Settings
+
+
+def payloads(key: str, n: int, run: str) -> list[bytes]:
+    return [
+        json.dumps(
+            {
+                "routing_key": key,
+                "event_action": "trigger",
+                "dedup_key": f"{run}-{i}",
+                "payload": {
+                    "summary": f"CPU above 95% on host-{i % 50}",
+                    "source": f"host-{i % 50}",
+                    "severity": "error",
+                    "component": "node",
+                    "group": "prod",
+                    "class": "cpu",
+                    "custom_details": {"value": "97.3"},
+                },
+            }
+        ).encode()
+        for i in range(n)
+    ]
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument("--batch", type=int, default=8)
+    parser.add_argument("--alerts", type=int, default=4000)
+    parser.add_argument("--profile", action="store_true")
+    args = parser.parse_args(argv)
+    url = fresh_database(args.db)
+    keys = prepare(url)
+    app = build(Settings(database_url=url, secret_key="bench", engine_enabled=False))
+    try:
+        integration = app.integrations.by_key(keys["pagerduty"])
+        assert integration is not None
+        now = datetime.now(UTC)
+        # warm up: caches, prepared statements, the first incident number
+        warm = payloads(keys["pagerduty"], args.batch, "warm")
+        app.alerts.ingest(
+            [
+                Item(integration, a)
+                for b in warm
+                for a in pagerduty.parse(b, headers={}, received_at=now, config={}).alerts
+            ]
+        )
+        bodies = payloads(keys["pagerduty"], args.alerts, "run")
+        started = time.perf_counter()
+        items = [
+            Item(integration, a)
+            for b in bodies
+            for a in pagerduty.parse(b, headers={}, received_at=now, config={}).alerts
+        ]
+        parse_s = time.perf_counter() - started
+        batches = [items[i : i + args.batch] for i in range(0, len(items), args.batch)]
+        profiler = cProfile.Profile() if args.profile else None
+        started = time.perf_counter()
+        if profiler:
+            profiler.enable()
+        for batch in batches:
+            app.alerts.ingest(batch)
+        if profiler:
+            profiler.disable()
+        write_s = time.perf_counter() - started
+        print(
+            f"{args.db}, batch {args.batch}: parse {len(items) / parse_s:,.0f} alerts/s "
+            f"({parse_s / len(items) * 1e6:.1f} µs each); write {len(items) / write_s:,.0f} "
+            f"alerts/s ({write_s / len(items) * 1e6:.1f} µs each)"
+        )
+        if profiler:
+            pstats.Stats(profiler).sort_stats("tottime").print_stats(30)
+    finally:
+        app.dispose()
+
+
+if __name__ == "__main__":
+    main()
