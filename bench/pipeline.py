@@ -19,7 +19,6 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from ingest import fresh_database, prepare
-
 from tocsin.alerts.pipeline import Item
 from tocsin.bootstrap import build
 from tocsin.integrations import pagerduty

@@ -318,3 +318,44 @@ def test_syslog_frame_never_raises_anything_else(data: st.DataObject) -> None:
     messages, rest = result
     assert sum(len(m) for m in messages) + len(rest) <= len(stream)
     assert stream.endswith(rest)
+
+
+# Anything json.dumps can write: lone surrogates, NUL, infinite floats, deep nesting.
+ODD_TEXT = st.text(alphabet=st.characters(blacklist_categories=()), max_size=12)
+ODD_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | ODD_TEXT,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(ODD_TEXT, inner, max_size=3),
+    max_leaves=80,
+)
+
+
+@FUZZ
+@given(doc=ODD_JSON | JSON, indent=st.none() | st.just(1), ascii_only=st.booleans())
+def test_load_json_without_the_cleaning_walk_gives_what_the_walk_gives(
+    doc: Any, indent: int | None, ascii_only: bool
+) -> None:
+    """`load_json` skips the walk over every value when the text cannot hold anything it
+    would change: both ways must give the same document, or the same refusal."""
+    from tocsin.integrations._common import clean_json, load_json
+
+    body = json.dumps(doc, indent=indent, ensure_ascii=ascii_only).encode("utf-8", "surrogatepass")
+    try:
+        walked: Any = clean_json(json.loads(body.decode("utf-8")), what="The body")
+    except (PayloadError, ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
+        walked = "refused"
+    try:
+        loaded: Any = load_json(body, max_bytes=10 * 1024 * 1024)
+    except PayloadError:
+        loaded = "refused"
+    assert loaded == walked
+
+
+def test_load_json_refuses_what_the_walk_refuses_on_the_fast_path() -> None:
+    from tocsin.integrations._common import MAX_DEPTH, load_json
+
+    with pytest.raises(PayloadError, match="too large to store"):
+        load_json(b'{"value": 1e999}', max_bytes=10_000)
+    deep = b'{"a": ' * (MAX_DEPTH + 1) + b"1" + b"}" * (MAX_DEPTH + 1)
+    with pytest.raises(PayloadError, match="nested deeper"):
+        load_json(deep, max_bytes=10_000)
+    assert load_json(b'{"a": "x\\u0000y"}', max_bytes=10_000) == {"a": "x\ufffdy"}

@@ -73,6 +73,26 @@ def _reject_constant(name: str) -> Any:
     raise _ConstantError(name)
 
 
+class _InfiniteError(ValueError):
+    pass
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e999
+        raise _InfiniteError(text)
+    return value
+
+
+def _needs_cleaning(text: str) -> bool:
+    """Whether the decoded document may hold what `clean_json` refuses or replaces.
+
+    NUL and lone surrogates can only come from \\u escapes (strict JSON refuses raw control
+    characters, strict UTF-8 refuses surrogates), and nesting deeper than `MAX_DEPTH` needs
+    that many brackets: most payloads have neither, and skip the walk over every value."""
+    return "\\u" in text or text.count("{") + text.count("[") >= MAX_DEPTH
+
+
 def too_large(size: int, limit: int) -> PayloadError:
     message = f"The body is {size} bytes long; the limit is {limit // 1024} KB."
     return PayloadError(message, [FieldError("body", message)], status=413)
@@ -87,7 +107,7 @@ def load_json(body: bytes, *, max_bytes: int, what: str = "The body", field: str
     if not text.strip():
         raise _error(f"{what} is empty; a JSON document was expected.", field)
     try:
-        value = json.loads(text, parse_constant=_reject_constant)
+        value = json.loads(text, parse_constant=_reject_constant, parse_float=_finite)
     except json.JSONDecodeError as exc:
         ended = exc.pos >= len(text.rstrip()) or exc.msg.startswith("Unterminated string")
         cut = " (it ends too early: is it truncated?)" if ended else ""
@@ -97,11 +117,13 @@ def load_json(body: bytes, *, max_bytes: int, what: str = "The body", field: str
         raise _error(f"{what} is not valid JSON{cut}: {exc.msg}{at} {where}.", field) from None
     except _ConstantError as exc:
         raise _error(f"{what} is not valid JSON: {exc} is not a JSON number.", field) from None
+    except _InfiniteError:
+        raise _error(f"{what} holds a number too large to store.", field) from None
     except RecursionError:
         raise _error(f"{what} is nested deeper than {MAX_DEPTH} levels.", field) from None
     except ValueError:  # an integer of thousands of digits
         raise _error(f"{what} holds a number with too many digits.", field) from None
-    return clean_json(value, what=what, field=field)
+    return clean_json(value, what=what, field=field) if _needs_cleaning(text) else value
 
 
 def _error(message: str, field: str = "body") -> PayloadError:

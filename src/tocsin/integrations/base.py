@@ -59,6 +59,8 @@ class Parsed:
 
     alerts: list[NormalizedAlert]
     ignored: dict[str, int] = field(default_factory=dict)
+    # The integration key, when the payload itself carries it (PagerDuty's routing_key).
+    key: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -74,7 +74,7 @@ def parse(
     if not isinstance(doc, dict):
         raise PayloadError(INVALID, [FieldError("body", "The event must be a JSON object")])
     errors = Errors()
-    opt_str(errors, doc, "routing_key", required=True, blank_ok=False)
+    key = opt_str(errors, doc, "routing_key", required=True, blank_ok=False)
     action = _action(errors, doc)
     dedup_key = opt_str(errors, doc, "dedup_key", max_len=MAX_DEDUP_KEY)
     if dedup_key is not None and not dedup_key.strip():
@@ -92,7 +92,7 @@ def parse(
     if action is None:  # unreachable: a missing or invalid action is an error above
         raise PayloadError(INVALID, [FieldError("event_action", "'event_action' is missing")])
     alert = NormalizedAlert(action=action, dedup_key=dedup_key, links=links, **fields)
-    return Parsed(alerts=[alert])
+    return Parsed(alerts=[alert], key=key)
 
 
 def _action(errors: Errors, doc: Mapping[str, Any]) -> AlertAction | None:

@@ -57,5 +57,6 @@ def create_app(tocsin: Tocsin) -> FastAPI:
 
     app.include_router(ui.router)
     ui.mount_static(app)
+    app.add_middleware(ingest.SendersFirst)  # inside RequestMiddleware: limits, metrics, logs
     app.add_middleware(RequestMiddleware, metrics=app.state.metrics, max_body=MAX_BODY)
     return app

