@@ -95,9 +95,10 @@ def wait_ready(port: int, path: str, timeout: float = 30.0) -> None:
     raise RuntimeError(f"server on port {port} did not come up")
 
 
-def start(kind: str, url: str, port: int) -> subprocess.Popen[bytes]:
+def start(kind: str, url: str, port: int, workers: int = 1) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
+        "TOCSIN_WEB_WORKERS": str(workers),
         "TOCSIN_DATABASE_URL": url,
         "TOCSIN_SECRET_KEY": "bench",
         "TOCSIN_ENGINE_ENABLED": "false",
@@ -122,6 +123,8 @@ def start(kind: str, url: str, port: int) -> subprocess.Popen[bytes]:
             "--log-level",
             "warning",
             "--no-access-log",
+            "--workers",
+            str(workers),
         ]
     else:
         command = [
@@ -256,9 +259,14 @@ def bench(db: str, args: argparse.Namespace) -> dict[str, Any]:
     connections = args.connections or (8 if db == "sqlite" else 32)
     url = fresh_database(db)
     keys = prepare(url)
-    result: dict[str, Any] = {"db": db, "connections": connections, "seconds": args.seconds}
+    result: dict[str, Any] = {
+        "db": db,
+        "connections": connections,
+        "workers": args.workers,
+        "seconds": args.seconds,
+    }
     port = free_port()
-    minimal = start("minimal", url, port)
+    minimal = start("minimal", url, port, args.workers)
     try:
         wrk(port, payload="pagerduty", key=keys["pagerduty"], connections=connections, seconds=2)
         result["minimal_app"] = wrk(
@@ -271,7 +279,7 @@ def bench(db: str, args: argparse.Namespace) -> dict[str, Any]:
     finally:
         stop(minimal)
     port = free_port()
-    server = start("tocsin", url, port)
+    server = start("tocsin", url, port, args.workers)
     try:
         for payload in ("pagerduty", "alertmanager"):
             before = count_alerts(url)
@@ -306,6 +314,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--connections", type=int, default=0, help="default: 8 for SQLite, 32 for PostgreSQL"
     )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="web worker processes, for Tocsin and the yardstick alike (default: one per core)",
+    )
     parser.add_argument("--rate", type=int, default=1000)
     parser.add_argument("--latency-seconds", type=int, default=10)
     args = parser.parse_args(argv)
@@ -321,7 +335,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         (RESULTS / f"{stamp}-ingest-{db}.json").write_text(json.dumps(result, indent=2))
         minimal = result["minimal_app"]["requests_per_s"]
         print(
-            f"\n{db}: {result['connections']} connections, {args.seconds} s per run; "
+            f"\n{db}: {result['connections']} connections, {args.workers} worker process(es), "
+            f"{args.seconds} s per run; "
             f"minimal ASGI app {minimal:,.0f} req/s"
         )
         for payload in ("pagerduty", "alertmanager"):

@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///./tocsin.db"
     host: str = "127.0.0.1"
     port: int = 8000
+    # Web worker processes: more than one spreads HTTP and alert parsing over the cores
+    # (the background engine and the syslog / SMTP receivers stay in the main process).
+    web_workers: int = Field(default=1, ge=1, le=64)
     base_url: str = "http://127.0.0.1:8000"
     secret_key: str = Field(
         default="",

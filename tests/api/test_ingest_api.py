@@ -65,6 +65,20 @@ def test_pagerduty_trigger_then_resolve(world: World) -> None:
     assert incident(world, number)["state"] == "resolved"
 
 
+def test_the_writer_counts_what_it_committed(world: World) -> None:
+    key = make(world, "pagerduty")
+    trigger = with_key(sample("pagerduty", "0005_post_v2_enqueue.json"), "routing_key", key)
+    for n in range(3):
+        body = json.loads(trigger)
+        body["dedup_key"] = f"metrics-{n}"
+        r = world.client.post("/v2/enqueue", json=body)
+        assert r.status_code == 202, r.text
+    metrics = world.client.get("/metrics").text
+    assert "tocsin_ingest_committed_alerts 3.0" in metrics
+    batches = float(metrics.split("\ntocsin_ingest_committed_batches ")[1].split()[0])
+    assert 1 <= batches <= 3
+
+
 def test_pagerduty_generates_a_dedup_key(world: World) -> None:
     key = make(world, "pagerduty")
     r = world.client.post(

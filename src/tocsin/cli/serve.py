@@ -23,6 +23,10 @@ log = logging.getLogger("tocsin")
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on")] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(help="Web worker processes (default: TOCSIN_WEB_WORKERS, else 1)", min=1),
+    ] = None,
 ) -> None:
     """Migrate the database if needed, then run the web UI, API, ingest receivers (syslog,
     SMTP, when their ports are set) and background engine."""
@@ -35,18 +39,23 @@ def serve(
         engine.start()
     bind_host = host or settings.host
     bind_port = port or settings.port
+    processes = workers or settings.web_workers
     log.info(
         "Tocsin is serving",
         extra={
             "url": f"http://{bind_host}:{bind_port}",
             "database": settings.database_url.split("@")[-1],
+            "workers": processes,
         },
     )
     receivers: Receivers | None = None
     try:
         receivers = start_receivers(app, settings)
+        # With several workers uvicorn supervises them (see tocsin.web.worker).
         uvicorn.run(
-            create_app(app),
+            "tocsin.web.worker:create" if processes > 1 else create_app(app),
+            factory=processes > 1,
+            workers=processes,
             host=bind_host,
             port=bind_port,
             log_config=None,

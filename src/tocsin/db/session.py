@@ -13,10 +13,20 @@ from sqlalchemy.orm import Session
 
 from tocsin.core.clock import Clock
 from tocsin.core.events import Actor, DomainEvent
+from tocsin.db.writelock import NoWriteLock, WriteLock
 
 # A subscriber runs inside the transaction, just before commit, with every event the
 # unit of work collected; what it writes commits (or rolls back) with the change itself.
 Subscriber = Callable[[Session, list[DomainEvent]], None]
+
+
+def _write_lock(engine: Engine) -> WriteLock:
+    if engine.dialect.name != "sqlite":
+        return NoWriteLock()
+    database = engine.url.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return WriteLock(None)  # one process only: the threads still take turns
+    return WriteLock(database + "-writelock")
 
 
 class Database:
@@ -25,6 +35,7 @@ class Database:
     def __init__(self, engine: Engine, clock: Clock) -> None:
         self.engine = engine
         self.write_engine = engine.execution_options(tocsin_write=True)
+        self.write_lock = _write_lock(engine)
         self.clock = clock
         self.subscribers: list[Subscriber] = []
 
@@ -53,9 +64,15 @@ class UnitOfWork:
         self.session = Session(db.write_engine, expire_on_commit=False, autoflush=True)
         self.events: list[DomainEvent] = []
         self._committed = False
+        self._lock = db.write_lock.held()
 
     def __enter__(self) -> Self:
-        self.session.begin()
+        self._lock.__enter__()
+        try:
+            self.session.begin()
+        except BaseException:
+            self._lock.__exit__(None, None, None)
+            raise
         return self
 
     def emit(self, event: DomainEvent) -> None:
@@ -105,4 +122,7 @@ class UnitOfWork:
             elif not self._committed:
                 self.session.rollback()
         finally:
-            self.session.close()
+            try:
+                self.session.close()
+            finally:
+                self._lock.__exit__(None, None, None)

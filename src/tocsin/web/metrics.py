@@ -26,6 +26,16 @@ class Metrics:
             registry=self.registry,
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
         )
+        self.ingest_batches = Gauge(
+            "tocsin_ingest_committed_batches",
+            "Transactions the alert writer committed (group commit: many alerts each)",
+            registry=self.registry,
+        )
+        self.ingest_alerts = Gauge(
+            "tocsin_ingest_committed_alerts",
+            "Alerts the alert writer committed",
+            registry=self.registry,
+        )
         self.open_incidents = Gauge(
             "tocsin_incidents_open",
             "Incidents not yet resolved, by priority",
@@ -34,7 +44,9 @@ class Metrics:
         )
 
     def refresh(self, app: Tocsin) -> None:
-        """Gauges that come from the database are read at scrape time."""
+        """Gauges that come from the database or the writer are read at scrape time."""
+        self.ingest_batches.set(app.writer.batches)
+        self.ingest_alerts.set(app.writer.alerts_written)
         with app.db.read() as session:
             rows = session.execute(
                 select(Incident.priority, func.count())
