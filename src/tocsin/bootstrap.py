@@ -11,7 +11,7 @@ from sqlalchemy.engine import make_url
 
 from tocsin.alerts.integrations import IntegrationService
 from tocsin.alerts.service import AlertService
-from tocsin.alerts.writer import BatchWriter
+from tocsin.alerts.writer import BatchWriter, LoopBatcher
 from tocsin.audit.service import append_events
 from tocsin.auth.service import AuthService
 from tocsin.catalog.service import CatalogService
@@ -39,7 +39,8 @@ class Tocsin:
     actions: IncidentActions
     integrations: IntegrationService
     alerts: AlertService
-    writer: BatchWriter
+    writer: BatchWriter  # group commit for callers on other threads (receivers)
+    batcher: LoopBatcher  # group commit on the caller's event loop (the web server)
     secret_key: str = field(repr=False)
 
     def migrate(self) -> None:
@@ -87,5 +88,6 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Tocsin:
         integrations=IntegrationService(db, clock),
         alerts=alerts,
         writer=BatchWriter(alerts, max_batch=settings.ingest_max_batch),
+        batcher=LoopBatcher(alerts, max_batch=settings.ingest_max_batch),
         secret_key=_secret_key(settings),
     )

@@ -44,6 +44,9 @@ class AlertService:
         self.pipeline = Pipeline(actions, matrix=matrix)
         self._windows: tuple[float, list[Window]] = (-1e9, [])
         self._lock = threading.Lock()
+        # What ingest committed since the start (reported by /metrics).
+        self.batches = 0
+        self.alerts_written = 0
 
     # ingest -------------------------------------------------------------------------------
 
@@ -70,7 +73,11 @@ class AlertService:
         """Process a batch in one transaction; answers after it committed."""
         windows = self.windows()
         with self.db.unit_of_work() as uow:
-            return self.pipeline.process(uow, items, now=self.clock.now(), windows=windows)
+            outcomes = self.pipeline.process(uow, items, now=self.clock.now(), windows=windows)
+        with self._lock:
+            self.batches += 1
+            self.alerts_written += len(items)
+        return outcomes
 
     # alerts -------------------------------------------------------------------------------
 

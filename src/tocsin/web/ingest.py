@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 import uuid
@@ -39,9 +38,7 @@ def _refused(app: Tocsin, request: Request, reason: str) -> None:
 async def _store(
     app: Tocsin, integration: IntegrationRef, alerts: Sequence[NormalizedAlert]
 ) -> list[Outcome]:
-    items = [Item(integration, alert) for alert in alerts]
-    # Shielded: a sender hanging up must not cancel the write its neighbours wait on.
-    return await asyncio.shield(asyncio.wrap_future(app.writer.submit(items)))
+    return await app.batcher.store([Item(integration, alert) for alert in alerts])
 
 
 def _log_misconfigured(integration: IntegrationRef, exc: PayloadError) -> None:

@@ -28,12 +28,12 @@ class Metrics:
         )
         self.ingest_batches = Gauge(
             "tocsin_ingest_committed_batches",
-            "Transactions the alert writer committed (group commit: many alerts each)",
+            "Transactions ingest committed (group commit: many alerts each)",
             registry=self.registry,
         )
         self.ingest_alerts = Gauge(
             "tocsin_ingest_committed_alerts",
-            "Alerts the alert writer committed",
+            "Alerts ingest committed",
             registry=self.registry,
         )
         self.open_incidents = Gauge(
@@ -45,8 +45,8 @@ class Metrics:
 
     def refresh(self, app: Tocsin) -> None:
         """Gauges that come from the database or the writer are read at scrape time."""
-        self.ingest_batches.set(app.writer.batches)
-        self.ingest_alerts.set(app.writer.alerts_written)
+        self.ingest_batches.set(app.alerts.batches)
+        self.ingest_alerts.set(app.alerts.alerts_written)
         with app.db.read() as session:
             rows = session.execute(
                 select(Incident.priority, func.count())
