@@ -36,10 +36,13 @@ import psycopg
 from sqlalchemy import func, select
 
 from tocsin.alerts.models import Alert
+from tocsin.alerts.pipeline import Item
 from tocsin.alerts.schemas import IntegrationIn
 from tocsin.auth.principal import system_principal
 from tocsin.auth.service import default_customer
 from tocsin.bootstrap import build
+from tocsin.integrations import pagerduty
+from tocsin.integrations.base import NormalizedAlert
 from tocsin.settings import Settings
 
 HERE = Path(__file__).parent
@@ -68,16 +71,57 @@ def fresh_database(db: str) -> str:
     return PG_URL
 
 
-def prepare(url: str) -> dict[str, str]:
+def prepare(url: str, *, history: int = 0) -> dict[str, str]:
+    """Migrate, create the integrations, and give the database `history` alerts (their
+    incidents, timelines and audit entries) written through the real pipeline, a tenth of
+    them resolved, then ANALYZE: the state of a system that has been running for a while
+    (a fresh table's planner statistics say "empty" until autovacuum's first pass)."""
     app = build(Settings(database_url=url, secret_key="bench", engine_enabled=False))
     try:
         app.migrate()
         with app.db.read() as session:
             admin = system_principal(default_customer_id=default_customer(session).id)
-        return {
+        keys = {
             kind: app.integrations.create(admin, IntegrationIn(type=kind, name=f"bench-{kind}")).key
             for kind in ("pagerduty", "alertmanager")
         }
+        integration = app.integrations.by_key(keys["pagerduty"])
+        assert integration is not None
+        now = datetime.now(UTC)
+
+        def event(n: int, action: str) -> NormalizedAlert:
+            body = json.dumps(
+                {
+                    "routing_key": keys["pagerduty"],
+                    "event_action": action,
+                    "dedup_key": f"history-{n}",
+                    "payload": {
+                        "summary": f"Disk full on host-{n % 50}",
+                        "source": "h",
+                        "severity": "warning",
+                    },
+                }
+            ).encode()
+            return pagerduty.parse(body, headers={}, received_at=now, config={}).alerts[0]
+
+        for start in range(0, history, 500):
+            app.alerts.ingest(
+                [
+                    Item(integration, event(n, "trigger"))
+                    for n in range(start, min(history, start + 500))
+                ]
+            )
+        for start in range(0, history // 10, 500):
+            app.alerts.ingest(
+                [
+                    Item(integration, event(n, "resolve"))
+                    for n in range(start, min(history // 10, start + 500))
+                ]
+            )
+        with app.db.engine.connect() as connection:
+            connection.exec_driver_sql("ANALYZE")
+            connection.commit()
+        return keys
     finally:
         app.dispose()
 
@@ -258,12 +302,13 @@ async def open_loop(
 def bench(db: str, args: argparse.Namespace) -> dict[str, Any]:
     connections = args.connections or (8 if db == "sqlite" else 32)
     url = fresh_database(db)
-    keys = prepare(url)
+    keys = prepare(url, history=args.history)
     result: dict[str, Any] = {
         "db": db,
         "connections": connections,
         "workers": args.workers,
         "seconds": args.seconds,
+        "history": args.history,
     }
     port = free_port()
     minimal = start("minimal", url, port, args.workers)
@@ -319,6 +364,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         type=int,
         default=os.cpu_count() or 1,
         help="web worker processes, for Tocsin and the yardstick alike (default: one per core)",
+    )
+    parser.add_argument(
+        "--history",
+        type=int,
+        default=20_000,
+        help="alerts already in the database (default 20,000)",
     )
     parser.add_argument("--rate", type=int, default=1000)
     parser.add_argument("--latency-seconds", type=int, default=10)

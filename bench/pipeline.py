@@ -52,10 +52,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--batch", type=int, default=8)
     parser.add_argument("--alerts", type=int, default=4000)
+    parser.add_argument("--history", type=int, default=20_000, help="alerts already stored")
     parser.add_argument("--profile", action="store_true")
     args = parser.parse_args(argv)
     url = fresh_database(args.db)
-    keys = prepare(url)
+    keys = prepare(url, history=args.history)
     app = build(Settings(database_url=url, secret_key="bench", engine_enabled=False))
     try:
         integration = app.integrations.by_key(keys["pagerduty"])

@@ -19,9 +19,9 @@ from tocsin.alerts.grouping import group_value
 from tocsin.alerts.maintenance import Window, in_maintenance
 from tocsin.alerts.models import LIVE_ALERT_SQL
 from tocsin.auth.models import User
-from tocsin.db.raw import Raw, json_text, placeholders
+from tocsin.db.raw import CHUNK, Columns, Raw, json_text
 from tocsin.db.session import UnitOfWork
-from tocsin.incidents.intake import INSERT_TIMELINE, NewIncident, open_incidents
+from tocsin.incidents.intake import TIMELINE_COLUMNS, NewIncident, open_incidents
 from tocsin.incidents.lifecycle import OPEN_STATES
 from tocsin.integrations.base import Severity
 
@@ -34,38 +34,64 @@ OPEN = tuple(s.value for s in OPEN_STATES)
 # Statements on the driver cursor (tocsin.db.raw), written once for both databases.
 _LIVE = LIVE_ALERT_SQL
 _OPEN = "state IN (" + ", ".join(f"'{state}'" for state in OPEN) + ")"
-_ALERT_COLUMNS = (
-    "integration_id, customer_id, dedup_key, summary, severity, source, group_value, labels, "
-    "details, count, flap_count, first_seen_at, last_seen_at, resolved_at, incident_id, status"
+_ALERT_COLUMNS: Columns = (
+    ("integration_id", "bigint"),
+    ("customer_id", "bigint"),
+    ("dedup_key", "text"),
+    ("summary", "text"),
+    ("severity", "text"),
+    ("source", "text"),
+    ("group_value", "text"),
+    ("labels", "json"),
+    ("details", "json"),
+    ("count", "int"),
+    ("flap_count", "int"),
+    ("first_seen_at", "timestamptz"),
+    ("last_seen_at", "timestamptz"),
+    ("resolved_at", "timestamptz"),
+    ("incident_id", "bigint"),
+    ("status", "text"),
 )
-_ALERT_VALUES = "(" + placeholders(16) + ")"
-_CHUNK = 1000  # rows per multi-row INSERT: 16,000 parameters, under both databases' limit
+# New live alerts: a key already live (another writer won it) is skipped, and RETURNING
+# names the ones this transaction claimed.
+_CLAIM = (
+    f" ON CONFLICT (integration_id, dedup_key) WHERE {_LIVE} DO NOTHING "
+    "RETURNING id, integration_id, dedup_key"
+)
 _BUMP = (
     "UPDATE alerts SET count = count + ?, last_seen_at = ?, summary = ?, severity = ? WHERE id = ?"
 )
-_LINK = "UPDATE alerts SET incident_id = ? WHERE id = ?"
 
 
-def _live_sql(integrations: int, keys: int) -> str:
-    return (
-        "SELECT a.id, a.integration_id, a.dedup_key, a.incident_id, i.number FROM alerts a "
-        f"LEFT JOIN incidents i ON i.id = a.incident_id WHERE a.{_LIVE} "
-        f"AND a.integration_id IN ({placeholders(integrations)}) "
-        f"AND a.dedup_key IN ({placeholders(keys)})"
+def _live(raw: Raw, integration_ids: list[int], keys: list[str]) -> list[tuple[Any, ...]]:
+    integrations, p1 = raw.any_of("integration_id", "bigint", integration_ids)
+    dedup, p2 = raw.any_of("dedup_key", "text", keys)
+    return raw.rows(
+        f"SELECT id, integration_id, dedup_key, incident_id FROM alerts "
+        f"WHERE {_LIVE} AND {integrations} AND {dedup}",
+        [*p1, *p2],
     )
 
 
-def _claim_sql(rows: int) -> str:
-    """Insert new live alerts; a key already live (another writer won) is skipped, and
-    RETURNING names the ones this transaction claimed."""
-    return (
-        f"INSERT INTO alerts ({_ALERT_COLUMNS}) VALUES {', '.join([_ALERT_VALUES] * rows)} "
-        f"ON CONFLICT (integration_id, dedup_key) WHERE {_LIVE} DO NOTHING "
-        "RETURNING id, integration_id, dedup_key"
-    )
+def _link(raw: Raw, pairs: list[tuple[int, int]]) -> None:
+    """Point alerts at their incidents: (alert id, incident id) pairs, one statement."""
+    for start in range(0, len(pairs), CHUNK):
+        rowset, params = raw.rowset(
+            (("id", "bigint"), ("incident", "bigint")), pairs[start : start + CHUNK]
+        )
+        raw.run(
+            f"UPDATE alerts SET incident_id = v.incident FROM {rowset} WHERE alerts.id = v.id",
+            params,
+        )
 
 
-_INSERT_ONE = f"INSERT INTO alerts ({_ALERT_COLUMNS}) VALUES {_ALERT_VALUES} RETURNING id"
+def _numbers(raw: Raw, incident_ids: set[int]) -> dict[int, str]:
+    if not incident_ids:
+        return {}
+    ids, params = raw.any_of("id", "bigint", sorted(incident_ids))
+    return {
+        int(i): str(n) for i, n in raw.rows(f"SELECT id, number FROM incidents WHERE {ids}", params)
+    }
 
 
 @dataclass(slots=True)
@@ -91,11 +117,12 @@ def trigger_run(
     distinct_keys = sorted(set(keys))
 
     # 1. Which keys are live already (repeats)?
-    live: dict[tuple[int, str], tuple[int, int | None, str | None]] = {}
-    for alert_id, integration_id, key, incident_id, number in raw.rows(
-        _live_sql(len(integration_ids), len(distinct_keys)), [*integration_ids, *distinct_keys]
-    ):
-        live[(integration_id, key)] = (alert_id, incident_id, number)
+    found = _live(raw, integration_ids, distinct_keys)
+    numbers = _numbers(raw, {row[3] for row in found if row[3] is not None})
+    live: dict[tuple[int, str], tuple[int, int | None, str | None]] = {
+        (integration_id, key): (alert_id, incident_id, numbers.get(incident_id))
+        for alert_id, integration_id, key, incident_id in found
+    }
 
     bumps: dict[int, list[Any]] = {}  # alert id -> [n, seen, summary, severity, id]
     fresh: dict[tuple[int, str], _New] = {}
@@ -124,9 +151,9 @@ def trigger_run(
 
     # 2. Suppressed: recorded, nothing opened (rare: one statement each).
     for new in suppressed:
-        row = raw.one(_INSERT_ONE, _values(new.row, "suppressed"))
-        assert row is not None
-        alert_id = int(row[0])
+        ((alert_id,),) = raw.insert(
+            "alerts", _ALERT_COLUMNS, [_values(new.row, "suppressed")], suffix=" RETURNING id"
+        )
         for index in (new.index, *new.followers):
             results[index] = Outcome("suppressed", new.key, alert_id=alert_id)
         pipeline.emit(uow, new.item.integration, "alert.suppressed", alert_id, now, new.key)
@@ -143,12 +170,10 @@ def trigger_run(
     # 4. Claim the new keys; a key another writer holds now is a repeat.
     claimed: dict[tuple[int, str], int] = {}
     ordered = sorted(fresh.values(), key=lambda n: (n.item.integration.id, n.key))
-    for start in range(0, len(ordered), _CHUNK):
-        chunk = ordered[start : start + _CHUNK]
-        for alert_id, integration_id, key in raw.rows(
-            _claim_sql(len(chunk)), [v for n in chunk for v in _values(n.row, "triggered")]
-        ):
-            claimed[(integration_id, key)] = int(alert_id)
+    for alert_id, integration_id, key in raw.insert(
+        "alerts", _ALERT_COLUMNS, [_values(n.row, "triggered") for n in ordered], suffix=_CLAIM
+    ):
+        claimed[(integration_id, key)] = int(alert_id)
     lost = [n for pair, n in fresh.items() if pair not in claimed]
     for new in lost:
         results[new.index] = pipeline.trigger_one(uow, new.item, now, windows, key=new.key)
@@ -208,8 +233,8 @@ def trigger_run(
         pipeline.emit(
             uow, new.item.integration, "alert.grouped", new.alert_id, now, new.key, incident_id
         )
-    raw.many(INSERT_TIMELINE, timeline)
-    raw.many(_LINK, [(i, a) for a, (i, _) in incident_of.items()])
+    raw.insert("incident_timeline", TIMELINE_COLUMNS, timeline)
+    _link(raw, [(a, i) for a, (i, _) in incident_of.items()])
     for new in winners:
         incident_id, number = incident_of[new.alert_id]
         for follower in new.followers:
@@ -280,12 +305,12 @@ def _flapping_candidates(raw: Raw, news: list[_New], now: datetime) -> set[tuple
     longest = max(windows.values(), default=0)
     if not news or not longest:
         return set()
-    ids, keys = sorted(windows), sorted({n.key for n in news})
+    ids, p1 = raw.any_of("integration_id", "bigint", sorted(windows))
+    keys, p2 = raw.any_of("dedup_key", "text", sorted({n.key for n in news}))
     rows = raw.rows(
         "SELECT integration_id, dedup_key, resolved_at FROM alerts WHERE status = 'resolved' "
-        f"AND integration_id IN ({placeholders(len(ids))}) "
-        f"AND dedup_key IN ({placeholders(len(keys))}) AND resolved_at >= ?",
-        [*ids, *keys, raw.at(now - timedelta(minutes=longest))],
+        f"AND {ids} AND {keys} AND resolved_at >= ?",
+        [*p1, *p2, raw.at(now - timedelta(minutes=longest))],
     )
     found = set()
     for integration_id, key, resolved_at in rows:
@@ -311,13 +336,13 @@ def _group_targets(
     if not wanted:
         return {}
     longest = max(c.group_window_minutes for c in wanted.values())
-    ids, values = sorted({i for i, _ in wanted}), sorted({v for _, v in wanted})
+    ids, p1 = raw.any_of("a.integration_id", "bigint", sorted({i for i, _ in wanted}))
+    values, p2 = raw.any_of("a.group_value", "text", sorted({v for _, v in wanted}))
     rows = raw.rows(
         "SELECT a.integration_id, a.group_value, a.last_seen_at, i.id, i.number FROM alerts a "
-        f"JOIN incidents i ON i.id = a.incident_id WHERE a.integration_id IN "
-        f"({placeholders(len(ids))}) AND a.group_value IN ({placeholders(len(values))}) "
+        f"JOIN incidents i ON i.id = a.incident_id WHERE {ids} AND {values} "
         f"AND a.last_seen_at >= ? AND i.{_OPEN} ORDER BY a.last_seen_at",
-        [*ids, *values, raw.at(now - timedelta(minutes=longest))],
+        [*p1, *p2, raw.at(now - timedelta(minutes=longest))],
     )
     targets: dict[tuple[int, str], tuple[int, str]] = {}
     for integration_id, value, seen, incident_id, number in rows:

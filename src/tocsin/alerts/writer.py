@@ -41,34 +41,57 @@ class _Request:
     future: Any
 
 
-def write_batch(alerts: AlertService, batch: list[_Request]) -> None:
-    """Write the batch in one transaction and answer each request, or isolate a failure."""
+def write_batch(alerts: AlertService, batch: list[_Request]) -> list[list[Outcome] | Exception]:
+    """Write the batch in one transaction; what each request gets (its outcomes, or the
+    error of its own retry when the batch failed: one bad request cannot fail the rest)."""
     try:
         outcomes = alerts.ingest([item for r in batch for item in r.items])
     except Exception:
         if len(batch) == 1:
             log.exception("alert batch failed")
-            _settle(batch[0].future, error=RuntimeError("the alert could not be stored"))
-            return
-        for request in batch:  # isolate the failing request
-            write_batch(alerts, [request])
-        return
+            return [RuntimeError("the alert could not be stored")]
+        return [answer for request in batch for answer in write_batch(alerts, [request])]
+    answers: list[list[Outcome] | Exception] = []
     start = 0
     for request in batch:
-        end = start + len(request.items)
-        _settle(request.future, result=outcomes[start:end])
-        start = end
+        answers.append(outcomes[start : start + len(request.items)])
+        start += len(request.items)
+    return answers
+
+
+def _answer(batch: list[_Request], answers: list[list[Outcome] | Exception]) -> None:
+    for request, answer in zip(batch, answers, strict=True):
+        if isinstance(answer, Exception):
+            _settle(request.future, error=answer)
+        else:
+            _settle(request.future, result=answer)
+
+
+@dataclass(slots=True)
+class _LoopQueue:
+    pending: list[_Request]
+    writing: bool = False
 
 
 class LoopBatcher:
-    """Group commit on the calling event loop (see the module's docstring)."""
+    """Group commit driven by the calling event loop (see the module's docstring)."""
 
-    def __init__(self, alerts: AlertService, *, max_batch: int = 500, gather: int = 4) -> None:
+    def __init__(
+        self,
+        alerts: AlertService,
+        *,
+        max_batch: int = 500,
+        gather: int = 4,
+        offload: bool = False,
+    ) -> None:
         self.alerts = alerts
         self.max_batch = max_batch
         self.gather = gather  # at most this many loop iterations spent gathering a batch
+        # Offloaded, the transaction runs on a thread while the loop parses the next batch.
+        self.offload = offload
+        self._executor = concurrent.futures.ThreadPoolExecutor(1, "tocsin-batch")
         # One queue per event loop: a batch is written and answered on its own loop.
-        self._pending: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, list[_Request]] = (
+        self._queues: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopQueue] = (
             weakref.WeakKeyDictionary()
         )
         self._tasks: set[asyncio.Task[None]] = set()
@@ -78,30 +101,46 @@ class LoopBatcher:
             return []
         loop = asyncio.get_running_loop()
         future: asyncio.Future[list[Outcome]] = loop.create_future()
-        pending = self._pending.setdefault(loop, [])
-        pending.append(_Request(items, future))
-        if len(pending) == 1:
-            task = loop.create_task(self._gather_then_write(pending))
+        queue_ = self._queues.get(loop)
+        if queue_ is None:
+            queue_ = self._queues[loop] = _LoopQueue([])
+        queue_.pending.append(_Request(items, future))
+        if not queue_.writing:
+            queue_.writing = True
+            task = loop.create_task(self._drain(loop, queue_))
             self._tasks.add(task)  # the loop keeps only a weak reference
             task.add_done_callback(self._tasks.discard)
         # Shielded: a sender hanging up must not cancel the write its neighbours wait on.
         return await asyncio.shield(future)
 
-    async def _gather_then_write(self, pending: list[_Request]) -> None:
-        seen = 0
-        for _ in range(self.gather):
-            if len(pending) == seen or _size(pending) >= self.max_batch:
-                break
-            seen = len(pending)
-            await asyncio.sleep(0)  # one loop iteration: requests already arrived get parsed
-        while pending:
-            batch: list[_Request] = []
-            size = 0
-            while pending and (not batch or size + len(pending[0].items) <= self.max_batch):
-                request = pending.pop(0)
-                batch.append(request)
-                size += len(request.items)
-            write_batch(self.alerts, batch)
+    async def _drain(self, loop: asyncio.AbstractEventLoop, queue_: _LoopQueue) -> None:
+        pending = queue_.pending
+        try:
+            seen = 0
+            for _ in range(self.gather):
+                if len(pending) == seen or _size(pending) >= self.max_batch:
+                    break
+                seen = len(pending)
+                await asyncio.sleep(0)  # one loop iteration: arrived requests get parsed
+            while pending:
+                batch: list[_Request] = []
+                size = 0
+                while pending and (not batch or size + len(pending[0].items) <= self.max_batch):
+                    request = pending.pop(0)
+                    batch.append(request)
+                    size += len(request.items)
+                if self.offload:
+                    answers = await loop.run_in_executor(
+                        self._executor, write_batch, self.alerts, batch
+                    )
+                else:
+                    answers = write_batch(self.alerts, batch)
+                _answer(batch, answers)
+        finally:
+            queue_.writing = False
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=True)
 
 
 def _size(requests: list[_Request]) -> int:
@@ -163,7 +202,7 @@ class BatchWriter:
                 return
 
     def _write(self, batch: list[_Request]) -> None:
-        write_batch(self.alerts, batch)
+        _answer(batch, write_batch(self.alerts, batch))
 
 
 def _settle(

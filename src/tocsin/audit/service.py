@@ -18,7 +18,7 @@ from tocsin.auth.roles import Permission
 from tocsin.core.errors import ValidationFailed
 from tocsin.core.events import DomainEvent
 from tocsin.core.paging import Page, check_limit, decode_cursor, encode_cursor
-from tocsin.db.raw import Raw
+from tocsin.db.raw import Columns, Raw
 from tocsin.db.session import Database
 
 
@@ -40,9 +40,17 @@ def _data_text(data: dict[str, Any]) -> str:
 
 # The audit append runs in every transaction: statements on the driver cursor.
 _ADVANCE_HEAD = "UPDATE audit_head SET seq = seq + ? WHERE id = 1 RETURNING seq, hash"
-_AUDIT_INSERT = (
-    "INSERT INTO audit_log (seq, at, actor, action, object_type, object_id, customer_id, "
-    "data, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+_AUDIT_COLUMNS: Columns = (
+    ("seq", "bigint"),
+    ("at", "timestamptz"),
+    ("actor", "text"),
+    ("action", "text"),
+    ("object_type", "text"),
+    ("object_id", "text"),
+    ("customer_id", "bigint"),
+    ("data", "json"),
+    ("prev_hash", "text"),
+    ("hash", "text"),
 )
 _SET_HEAD_HASH = "UPDATE audit_head SET hash = ? WHERE id = 1"
 
@@ -93,7 +101,7 @@ def append_events(session: Session, events: list[DomainEvent]) -> None:
             )
         )
         prev = digest
-    raw.many(_AUDIT_INSERT, rows)
+    raw.insert("audit_log", _AUDIT_COLUMNS, rows)
     raw.run(_SET_HEAD_HASH, (prev,))
 
 

@@ -20,8 +20,14 @@ from sqlalchemy.orm import Session
 
 @lru_cache(maxsize=512)
 def _for_postgres(sql: str) -> str:
-    # psycopg's placeholder is %s; a literal % in the SQL must be doubled.
-    return sql.replace("%", "%%").replace("?", "%s")
+    # psycopg's placeholder is %s (%b: binary, for arrays, whose text form psycopg builds
+    # in Python with a regex per element); a literal % in the SQL must be doubled.
+    return sql.replace("%", "%%").replace("?b", "%b").replace("?", "%s")
+
+
+# (name, PostgreSQL type) of each column a statement writes: the type of its array.
+Columns = Sequence[tuple[str, str]]
+CHUNK = 1000  # rows per multi-row statement: under both databases' limits on parameters
 
 
 def placeholders(count: int) -> str:
@@ -58,6 +64,69 @@ class Raw:
         rows = list(rows)
         if rows:
             self._cursor.executemany(self._sql(sql), rows)
+
+    def insert(
+        self,
+        table: str,
+        columns: Columns,
+        rows: Iterable[Sequence[Any]],
+        *,
+        suffix: str = "",
+    ) -> list[tuple[Any, ...]]:
+        """Insert many rows with one statement; `suffix` may add ON CONFLICT and RETURNING
+        (whose rows are answered, in no promised order).
+
+        PostgreSQL: `INSERT ... SELECT * FROM unnest(arrays)`, one array per column, so the
+        statement's text is the same for any number of rows and is prepared once (a
+        multi-row VALUES list would be a new statement to parse and plan per batch size).
+        SQLite: executemany of a one-row statement, run in C; multi-row VALUES (a thousand
+        rows at a time) when rows must come back."""
+        rows = list(rows)
+        if not rows:
+            return []
+        names = ", ".join(name for name, _ in columns)
+        if self.postgres:
+            arrays = ", ".join(f"?b::{kind}[]" for _, kind in columns)
+            sql = f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays}){suffix}"
+            arrays_ = [list(column) for column in zip(*rows, strict=True)]
+            if "RETURNING" in suffix:
+                return self.rows(sql, arrays_)
+            self.run(sql, arrays_)
+            return []
+        one = "(" + placeholders(len(columns)) + ")"
+        if not suffix:
+            self._cursor.executemany(f"INSERT INTO {table} ({names}) VALUES {one}", rows)
+            return []
+        answered: list[tuple[Any, ...]] = []
+        for start in range(0, len(rows), CHUNK):
+            chunk = rows[start : start + CHUNK]
+            values = ", ".join([one] * len(chunk))
+            answered += self.rows(
+                f"INSERT INTO {table} ({names}) VALUES {values}{suffix}",
+                [value for row in chunk for value in row],
+            )
+        return answered
+
+    def any_of(self, column: str, kind: str, values: Iterable[Any]) -> tuple[str, list[Any]]:
+        """`column` is one of `values`: a WHERE fragment and its parameters (an IN list on
+        SQLite, `= ANY(array)` on PostgreSQL: one statement text for any count)."""
+        values = list(values)
+        if self.postgres:
+            return f"{column} = ANY(?b::{kind}[])", [values]
+        return f"{column} IN ({placeholders(len(values))})", values
+
+    def rowset(self, columns: Columns, rows: Sequence[Sequence[Any]]) -> tuple[str, list[Any]]:
+        """Rows as a table to join or update from, named `v` with the given column names."""
+        if self.postgres:
+            arrays = ", ".join(f"?b::{kind}[]" for _, kind in columns)
+            names = ", ".join(name for name, _ in columns)
+            return (
+                f"unnest({arrays}) AS v({names})",
+                [list(column) for column in zip(*rows, strict=True)],
+            )
+        aliases = ", ".join(f"column{n + 1} AS {name}" for n, (name, _) in enumerate(columns))
+        values = ", ".join(["(" + placeholders(len(columns)) + ")"] * len(rows))
+        return f"(SELECT {aliases} FROM (VALUES {values})) AS v", [x for r in rows for x in r]
 
     def at(self, value: datetime | None) -> Any:
         """A datetime as `UTCDateTime` stores it: naive UTC text on SQLite (SQLAlchemy's

@@ -10,23 +10,44 @@ from datetime import datetime
 
 from tocsin.auth.principal import Principal
 from tocsin.db import counters
-from tocsin.db.raw import Raw, json_text, placeholders
+from tocsin.db.raw import Columns, Raw, json_text
 from tocsin.db.session import UnitOfWork
 from tocsin.incidents.lifecycle import State
 from tocsin.incidents.priority import derive_priority
 from tocsin.incidents.service import format_number
 
 # On the driver cursor (tocsin.db.raw): this is the hot path of alert ingestion.
-_INCIDENT_COLUMNS = (
-    "number, customer_id, type, title, description, service_id, requester_id, team_id, "
-    "impact, urgency, priority, priority_overridden, tags, major, state, reopen_count, "
-    "reassignment_count, version, opened_at, updated_at"
+_INCIDENT_COLUMNS: Columns = (
+    ("number", "text"),
+    ("customer_id", "bigint"),
+    ("type", "text"),
+    ("title", "text"),
+    ("description", "text"),
+    ("service_id", "bigint"),
+    ("requester_id", "bigint"),
+    ("team_id", "bigint"),
+    ("impact", "int"),
+    ("urgency", "int"),
+    ("priority", "int"),
+    ("priority_overridden", "bool"),
+    ("tags", "json"),
+    ("major", "bool"),
+    ("state", "text"),
+    ("reopen_count", "int"),
+    ("reassignment_count", "int"),
+    ("version", "int"),
+    ("opened_at", "timestamptz"),
+    ("updated_at", "timestamptz"),
 )
-_INCIDENT_VALUES = "(" + placeholders(20) + ")"
-_CHUNK = 1000  # rows per INSERT: 20,000 parameters
-INSERT_TIMELINE = (
-    "INSERT INTO incident_timeline (incident_id, at, actor_id, actor_label, kind, changes, "
-    "message, internal) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+TIMELINE_COLUMNS: Columns = (
+    ("incident_id", "bigint"),
+    ("at", "timestamptz"),
+    ("actor_id", "bigint"),
+    ("actor_label", "text"),
+    ("kind", "text"),
+    ("changes", "json"),
+    ("message", "text"),
+    ("internal", "bool"),
 )
 
 
@@ -86,17 +107,13 @@ def open_incidents(
         )
         for offset, spec in enumerate(specs)
     ]
-    # Multi-row INSERTs answering the ids (RETURNING's order is not promised: by number),
-    # in chunks that stay under both databases' limit on bound parameters.
-    by_number: dict[str, int] = {}
-    for start in range(0, len(rows), _CHUNK):
-        chunk = rows[start : start + _CHUNK]
-        values = ", ".join([_INCIDENT_VALUES] * len(chunk))
-        for incident_id, number in raw.rows(
-            f"INSERT INTO incidents ({_INCIDENT_COLUMNS}) VALUES {values} RETURNING id, number",
-            [value for row in chunk for value in row],
-        ):
-            by_number[str(number)] = int(incident_id)
+    # RETURNING's order is not promised: the ids are matched by number.
+    by_number = {
+        str(number): int(incident_id)
+        for incident_id, number in raw.insert(
+            "incidents", _INCIDENT_COLUMNS, rows, suffix=" RETURNING id, number"
+        )
+    }
     results: list[tuple[int, str]] = []
     timeline = []
     for spec, row in zip(specs, rows, strict=True):
@@ -143,5 +160,5 @@ def open_incidents(
             changes=changes,
             message=spec.message,
         )
-    raw.many(INSERT_TIMELINE, timeline)
+    raw.insert("incident_timeline", TIMELINE_COLUMNS, timeline)
     return results
