@@ -40,8 +40,8 @@ from tocsin.alerts.pipeline import Item
 from tocsin.alerts.schemas import IntegrationIn
 from tocsin.auth.principal import system_principal
 from tocsin.auth.service import default_customer
-from tocsin.bootstrap import build
-from tocsin.integrations import pagerduty
+from tocsin.bootstrap import Tocsin, build
+from tocsin.integrations import registry
 from tocsin.integrations.base import NormalizedAlert
 from tocsin.settings import Settings
 
@@ -71,6 +71,77 @@ def fresh_database(db: str) -> str:
     return PG_URL
 
 
+def pagerduty_body(key: str, dedup_key: str, action: str = "trigger") -> bytes:
+    return json.dumps(
+        {
+            "routing_key": key,
+            "event_action": action,
+            "dedup_key": dedup_key,
+            "payload": {
+                "summary": f"Disk full on {dedup_key}",
+                "source": "h",
+                "severity": "warning",
+            },
+        }
+    ).encode()
+
+
+def alertmanager_body(run: str, i: int, action: str = "trigger") -> bytes:
+    """One alert per webhook, its own group (as bench/ingest_payloads.lua sends)."""
+    status = "firing" if action == "trigger" else "resolved"
+    host = f"host-{i % 50}:9100"
+    return json.dumps(
+        {
+            "version": "4",
+            "groupKey": f'{{}}:{{alertname="HighCPU",n="{run}-{i}"}}',
+            "truncatedAlerts": 0,
+            "status": status,
+            "receiver": "tocsin",
+            "groupLabels": {"alertname": "HighCPU"},
+            "commonLabels": {"alertname": "HighCPU", "severity": "warning"},
+            "commonAnnotations": {},
+            "externalURL": "http://alertmanager:9093",
+            "alerts": [
+                {
+                    "status": status,
+                    "labels": {
+                        "alertname": "HighCPU",
+                        "instance": host,
+                        "job": "node",
+                        "severity": "warning",
+                    },
+                    "annotations": {"summary": f"CPU above 95% on {host}"},
+                    "startsAt": "2026-11-28T10:00:00Z",
+                    "endsAt": "0001-01-01T00:00:00Z",
+                    "generatorURL": "http://prometheus:9090/graph",
+                    "fingerprint": f"{run}{i:016x}",
+                }
+            ],
+        }
+    ).encode()
+
+
+def seed(app: Tocsin, kind: str, key: str, count: int) -> None:
+    """`count` alerts of one integration through the real pipeline, a tenth resolved."""
+    integration = app.integrations.by_key(key)
+    assert integration is not None
+    parser = registry.get(kind)
+    now = datetime.now(UTC)
+
+    def alert(n: int, action: str) -> NormalizedAlert:
+        if kind == "pagerduty":
+            body = pagerduty_body(key, f"history-{n}", action)
+        else:
+            body = alertmanager_body("history", n, action)
+        parsed = parser.parse(body, headers={}, received_at=now, config=integration.config.parser)
+        return parsed.alerts[0]
+
+    for action, upto in (("trigger", count), ("resolve", count // 10)):
+        for start in range(0, upto, 500):
+            batch = range(start, min(upto, start + 500))
+            app.alerts.ingest([Item(integration, alert(n, action)) for n in batch])
+
+
 def prepare(url: str, *, history: int = 0) -> dict[str, str]:
     """Migrate, create the integrations, and give the database `history` alerts (their
     incidents, timelines and audit entries) written through the real pipeline, a tenth of
@@ -85,39 +156,8 @@ def prepare(url: str, *, history: int = 0) -> dict[str, str]:
             kind: app.integrations.create(admin, IntegrationIn(type=kind, name=f"bench-{kind}")).key
             for kind in ("pagerduty", "alertmanager")
         }
-        integration = app.integrations.by_key(keys["pagerduty"])
-        assert integration is not None
-        now = datetime.now(UTC)
-
-        def event(n: int, action: str) -> NormalizedAlert:
-            body = json.dumps(
-                {
-                    "routing_key": keys["pagerduty"],
-                    "event_action": action,
-                    "dedup_key": f"history-{n}",
-                    "payload": {
-                        "summary": f"Disk full on host-{n % 50}",
-                        "source": "h",
-                        "severity": "warning",
-                    },
-                }
-            ).encode()
-            return pagerduty.parse(body, headers={}, received_at=now, config={}).alerts[0]
-
-        for start in range(0, history, 500):
-            app.alerts.ingest(
-                [
-                    Item(integration, event(n, "trigger"))
-                    for n in range(start, min(history, start + 500))
-                ]
-            )
-        for start in range(0, history // 10, 500):
-            app.alerts.ingest(
-                [
-                    Item(integration, event(n, "resolve"))
-                    for n in range(start, min(history // 10, start + 500))
-                ]
-            )
+        for kind in ("pagerduty", "alertmanager"):
+            seed(app, kind, keys[kind], history // 2)
         with app.db.engine.connect() as connection:
             connection.exec_driver_sql("ANALYZE")
             connection.commit()

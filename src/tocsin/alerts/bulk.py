@@ -18,8 +18,9 @@ from sqlalchemy import select
 from tocsin.alerts.grouping import group_value
 from tocsin.alerts.maintenance import Window, in_maintenance
 from tocsin.alerts.models import LIVE_ALERT_SQL
+from tocsin.alerts.schemas import IntegrationConfig
 from tocsin.auth.models import User
-from tocsin.db.raw import CHUNK, Columns, Raw, json_text
+from tocsin.db.raw import CHUNK, Columns, Raw, Statement, json_text
 from tocsin.db.session import UnitOfWork
 from tocsin.incidents.intake import TIMELINE_COLUMNS, NewIncident, open_incidents
 from tocsin.incidents.lifecycle import OPEN_STATES
@@ -63,14 +64,14 @@ _BUMP = (
 )
 
 
-def _live(raw: Raw, integration_ids: list[int], keys: list[str]) -> list[tuple[Any, ...]]:
+def _live_statement(raw: Raw, integration_ids: list[int], keys: list[str]) -> Statement:
     integrations, p1 = raw.any_of("integration_id", "bigint", integration_ids)
     dedup, p2 = raw.any_of("dedup_key", "text", keys)
-    return raw.rows(
+    sql = (
         f"SELECT id, integration_id, dedup_key, incident_id FROM alerts "
-        f"WHERE {_LIVE} AND {integrations} AND {dedup}",
-        [*p1, *p2],
+        f"WHERE {_LIVE} AND {integrations} AND {dedup}"
     )
+    return sql, [*p1, *p2], True
 
 
 def _link(raw: Raw, pairs: list[tuple[int, int]]) -> None:
@@ -113,11 +114,14 @@ def trigger_run(
     stamp = raw.at(now)
     results: list[Outcome | None] = [None] * len(items)
     keys = [item.alert.dedup_key or uuid.uuid4().hex for item in items]
-    integration_ids = sorted({item.integration.id for item in items})
-    distinct_keys = sorted(set(keys))
+    groups = [
+        group_value(i.alert, i.integration.config.group_by, service_slug=i.integration.service_slug)
+        for i in items
+    ]
 
-    # 1. Which keys are live already (repeats)?
-    found = _live(raw, integration_ids, distinct_keys)
+    # 1. In one round trip: which keys are live already (repeats), which resolved moments
+    # ago (flapping), and which open incidents the alerts' groups already have.
+    found, recent, grouped = _look_up(raw, items, keys, groups, now)
     numbers = _numbers(raw, {row[3] for row in found if row[3] is not None})
     live: dict[tuple[int, str], tuple[int, int | None, str | None]] = {
         (integration_id, key): (alert_id, incident_id, numbers.get(incident_id))
@@ -138,7 +142,7 @@ def trigger_run(
         if pair in fresh:
             fresh[pair].followers.append(index)
             continue
-        new = _New(index, item, key, _row(item, key, raw, stamp))
+        new = _New(index, item, key, _row(item, key, groups[index], stamp))
         if in_maintenance(
             windows,
             customer_id=item.integration.customer_id,
@@ -159,7 +163,8 @@ def trigger_run(
         pipeline.emit(uow, new.item.integration, "alert.suppressed", alert_id, now, new.key)
 
     # 3. Flapping keys (resolved moments ago) take the per-alert path.
-    for pair in _flapping_candidates(raw, list(fresh.values()), now):
+    flappers = [pair for pair in fresh if pair in recent]
+    for pair in flappers:
         new = fresh.pop(pair)
         results[new.index] = pipeline.trigger_one(uow, new.item, now, windows, key=new.key)
         for follower in new.followers:
@@ -185,8 +190,9 @@ def trigger_run(
     for new in winners:
         new.alert_id = claimed[(new.item.integration.id, new.key)]
 
-    # 5. Group: join an open incident of the same group, or the first of this run.
-    targets = _group_targets(raw, winners, now)
+    # 5. Group: join an open incident of the same group, or the first of this run (looked
+    # up again when the per-alert path may have opened or reopened one meanwhile).
+    targets = _group_targets(raw, winners, now) if flappers or lost else grouped
     creators: list[_New] = []
     joiners: list[tuple[_New, _New | tuple[int, str]]] = []
     leaders: dict[tuple[int, str], _New] = {}
@@ -203,8 +209,13 @@ def trigger_run(
                 leaders[group] = new
 
     # 6. Open the incidents, one statement per table.
+    timeline: list[tuple[Any, ...]] = []
     opened = open_incidents(
-        uow, [_spec(pipeline, n, reporters) for n in creators], now=now, matrix=pipeline.matrix
+        uow,
+        [_spec(pipeline, n, reporters) for n in creators],
+        now=now,
+        matrix=pipeline.matrix,
+        timeline=timeline,
     )
     incident_of: dict[int, tuple[int, str]] = {}
     for new, (incident_id, number) in zip(creators, opened, strict=True):
@@ -213,7 +224,6 @@ def trigger_run(
         pipeline.emit(
             uow, new.item.integration, "alert.triggered", new.alert_id, now, new.key, incident_id
         )
-    timeline = []
     for new, target in joiners:
         incident_id, number = incident_of[target.alert_id] if isinstance(target, _New) else target
         incident_of[new.alert_id] = (incident_id, number)
@@ -233,14 +243,15 @@ def trigger_run(
         pipeline.emit(
             uow, new.item.integration, "alert.grouped", new.alert_id, now, new.key, incident_id
         )
-    raw.insert("incident_timeline", TIMELINE_COLUMNS, timeline)
-    _link(raw, [(a, i) for a, (i, _) in incident_of.items()])
     for new in winners:
         incident_id, number = incident_of[new.alert_id]
         for follower in new.followers:
             _bump(bumps, new.alert_id, stamp, new.row["summary"], new.item.alert.severity)
             results[follower] = Outcome("deduplicated", new.key, incident_id, number, new.alert_id)
-    raw.many(_BUMP, bumps.values())
+    with raw.batched():  # nothing to wait for: one round trip
+        raw.insert("incident_timeline", TIMELINE_COLUMNS, timeline)
+        _link(raw, [(a, i) for a, (i, _) in incident_of.items()])
+        raw.many(_BUMP, bumps.values())
     assert all(r is not None for r in results)
     return [r for r in results if r is not None]
 
@@ -255,7 +266,7 @@ def _bump(
     entry[3] = severity.value
 
 
-def _row(item: Item, key: str, raw: Raw, stamp: Any) -> dict[str, Any]:
+def _row(item: Item, key: str, group: str | None, stamp: Any) -> dict[str, Any]:
     alert, integration = item.alert, item.integration
     details = dict(alert.details)
     if alert.evidence:
@@ -269,9 +280,7 @@ def _row(item: Item, key: str, raw: Raw, stamp: Any) -> dict[str, Any]:
         "summary": alert.summary[:2000] or key,
         "severity": alert.severity.value,
         "source": (alert.source or "")[:255] or None,
-        "group_value": group_value(
-            alert, integration.config.group_by, service_slug=integration.service_slug
-        ),
+        "group_value": group,
         "labels": json_text(alert.labels),
         "details": json_text(details),
         "stamp": stamp,
@@ -300,18 +309,51 @@ def _values(row: dict[str, Any], status: str) -> tuple[Any, ...]:
     )
 
 
-def _flapping_candidates(raw: Raw, news: list[_New], now: datetime) -> set[tuple[int, str]]:
-    windows = {n.item.integration.id: n.item.integration.config.flap_window_minutes for n in news}
+Pair = tuple[int, str]  # (integration id, dedup key) or (integration id, group value)
+Targets = dict[Pair, tuple[int, str]]  # group -> (incident id, number)
+
+
+def _look_up(
+    raw: Raw, items: list[Item], keys: list[str], groups: list[str | None], now: datetime
+) -> tuple[list[tuple[Any, ...]], set[Pair], Targets]:
+    """The live alerts with these keys, the keys that resolved within their integration's
+    flap window, and the open incidents of these groups: one round trip."""
+    integration_ids = sorted({item.integration.id for item in items})
+    flap_windows = {i.integration.id: i.integration.config.flap_window_minutes for i in items}
+    wanted = {
+        (item.integration.id, group): item.integration.config
+        for item, group in zip(items, groups, strict=True)
+        if group is not None
+    }
+    statements: list[Statement] = [_live_statement(raw, integration_ids, sorted(set(keys)))]
+    flap = _flap_statement(raw, flap_windows, set(keys), now)
+    group = _group_statement(raw, wanted, now)
+    statements += [s for s in (flap, group) if s is not None]
+    answers = raw.together(statements)
+    found = answers[0]
+    recent = _flap_result(raw, answers[1], flap_windows, now) if flap else set()
+    grouped = _group_result(raw, answers[-1], wanted, now) if group else {}
+    return found, recent, grouped
+
+
+def _flap_statement(
+    raw: Raw, windows: dict[int, int], keys: set[str], now: datetime
+) -> Statement | None:
     longest = max(windows.values(), default=0)
-    if not news or not longest:
-        return set()
+    if not keys or not longest:
+        return None
     ids, p1 = raw.any_of("integration_id", "bigint", sorted(windows))
-    keys, p2 = raw.any_of("dedup_key", "text", sorted({n.key for n in news}))
-    rows = raw.rows(
+    keys_, p2 = raw.any_of("dedup_key", "text", sorted(keys))
+    sql = (
         "SELECT integration_id, dedup_key, resolved_at FROM alerts WHERE status = 'resolved' "
-        f"AND {ids} AND {keys} AND resolved_at >= ?",
-        [*p1, *p2, raw.at(now - timedelta(minutes=longest))],
+        f"AND {ids} AND {keys_} AND resolved_at >= ?"
     )
+    return sql, [*p1, *p2, raw.at(now - timedelta(minutes=longest))], True
+
+
+def _flap_result(
+    raw: Raw, rows: list[tuple[Any, ...]], windows: dict[int, int], now: datetime
+) -> set[Pair]:
     found = set()
     for integration_id, key, resolved_at in rows:
         window = windows.get(integration_id, 0)
@@ -325,36 +367,46 @@ def _flapping_candidates(raw: Raw, news: list[_New], now: datetime) -> set[tuple
     return found
 
 
-def _group_targets(
-    raw: Raw, news: list[_New], now: datetime
-) -> dict[tuple[int, str], tuple[int, str]]:
+def _group_statement(
+    raw: Raw, wanted: dict[Pair, IntegrationConfig], now: datetime
+) -> Statement | None:
+    if not wanted:
+        return None
+    longest = max(c.group_window_minutes for c in wanted.values())
+    ids, p1 = raw.any_of("a.integration_id", "bigint", sorted({i for i, _ in wanted}))
+    values, p2 = raw.any_of("a.group_value", "text", sorted({v for _, v in wanted}))
+    sql = (
+        "SELECT a.integration_id, a.group_value, a.last_seen_at, i.id, i.number FROM alerts a "
+        f"JOIN incidents i ON i.id = a.incident_id WHERE {ids} AND {values} "
+        f"AND a.last_seen_at >= ? AND i.{_OPEN} ORDER BY a.last_seen_at"
+    )
+    return sql, [*p1, *p2, raw.at(now - timedelta(minutes=longest))], True
+
+
+def _group_result(
+    raw: Raw, rows: list[tuple[Any, ...]], wanted: dict[Pair, IntegrationConfig], now: datetime
+) -> Targets:
+    targets: Targets = {}
+    for integration_id, value, seen, incident_id, number in rows:
+        config = wanted.get((integration_id, value))
+        if config is None or value is None:
+            continue
+        if seen >= raw.at(now - timedelta(minutes=config.group_window_minutes)):
+            targets[(integration_id, value)] = (int(incident_id), str(number))
+    return targets
+
+
+def _group_targets(raw: Raw, news: list[_New], now: datetime) -> Targets:
     wanted = {
         (n.item.integration.id, n.row["group_value"]): n.item.integration.config
         for n in news
         if n.row["group_value"] is not None
     }
-    if not wanted:
+    statement = _group_statement(raw, wanted, now)
+    if statement is None:
         return {}
-    longest = max(c.group_window_minutes for c in wanted.values())
-    ids, p1 = raw.any_of("a.integration_id", "bigint", sorted({i for i, _ in wanted}))
-    values, p2 = raw.any_of("a.group_value", "text", sorted({v for _, v in wanted}))
-    rows = raw.rows(
-        "SELECT a.integration_id, a.group_value, a.last_seen_at, i.id, i.number FROM alerts a "
-        f"JOIN incidents i ON i.id = a.incident_id WHERE {ids} AND {values} "
-        f"AND a.last_seen_at >= ? AND i.{_OPEN} ORDER BY a.last_seen_at",
-        [*p1, *p2, raw.at(now - timedelta(minutes=longest))],
-    )
-    targets: dict[tuple[int, str], tuple[int, str]] = {}
-    for integration_id, value, seen, incident_id, number in rows:
-        config = wanted.get((integration_id, value))
-        fresh_enough = (
-            seen >= raw.at(now - timedelta(minutes=config.group_window_minutes))
-            if config
-            else False
-        )
-        if value is not None and fresh_enough:
-            targets[(integration_id, value)] = (int(incident_id), str(number))
-    return targets
+    sql, params, _ = statement
+    return _group_result(raw, raw.rows(sql, params), wanted, now)
 
 
 def _reporters(pipeline: Pipeline, uow: UnitOfWork, items: list[Item]) -> dict[str, User]:

@@ -101,8 +101,9 @@ def append_events(session: Session, events: list[DomainEvent]) -> None:
             )
         )
         prev = digest
-    raw.insert("audit_log", _AUDIT_COLUMNS, rows)
-    raw.run(_SET_HEAD_HASH, (prev,))
+    with raw.batched():
+        raw.insert("audit_log", _AUDIT_COLUMNS, rows)
+        raw.run(_SET_HEAD_HASH, (prev,))
 
 
 def record(db: Database, event: DomainEvent) -> None:

@@ -10,7 +10,8 @@ exactly as the ORM's column types store them, so the ORM reads them back unchang
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
@@ -27,6 +28,8 @@ def _for_postgres(sql: str) -> str:
 
 # (name, PostgreSQL type) of each column a statement writes: the type of its array.
 Columns = Sequence[tuple[str, str]]
+# (sql, parameters, whether it answers rows): one of the statements `Raw.together` runs.
+Statement = tuple[str, Sequence[Any], bool]
 CHUNK = 1000  # rows per multi-row statement: under both databases' limits on parameters
 
 
@@ -38,12 +41,51 @@ def placeholders(count: int) -> str:
 class Raw:
     """The driver cursor of a session's connection (same transaction as the session)."""
 
-    __slots__ = ("_cursor", "postgres")
+    __slots__ = ("_connection", "_cursor", "postgres")
 
     def __init__(self, session: Session) -> None:
         connection = session.connection()
         self.postgres = connection.dialect.name == "postgresql"
+        self._connection = connection.connection
         self._cursor = connection.connection.cursor()
+
+    def together(self, statements: Sequence[Statement]) -> list[list[tuple[Any, ...]]]:
+        """Run independent statements in one round trip (psycopg's pipeline mode on
+        PostgreSQL, where the wait for each answer, not the work, is most of a statement's
+        time); answer each one's rows ([] for those without RETURNING or a SELECT)."""
+        if not self.postgres:
+            return [
+                self.rows(sql, params) if rows else self._none(sql, params)
+                for sql, params, rows in statements
+            ]
+        driver = self._connection.driver_connection
+        assert driver is not None
+        cursors = []
+        with driver.pipeline():
+            for sql, params, _ in statements:
+                cursor = driver.cursor()
+                cursor.execute(_for_postgres(sql), params)
+                cursors.append(cursor)
+        return [
+            list(cursor.fetchall()) if rows else []
+            for cursor, (_, _, rows) in zip(cursors, statements, strict=True)
+        ]
+
+    @contextmanager
+    def batched(self) -> Iterator[None]:
+        """Statements run inside (answering nothing) go in one round trip on PostgreSQL;
+        their errors are raised when the block ends."""
+        if not self.postgres:
+            yield
+            return
+        driver = self._connection.driver_connection
+        assert driver is not None
+        with driver.pipeline():
+            yield
+
+    def _none(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+        self.run(sql, params)
+        return []
 
     def _sql(self, sql: str) -> str:
         return _for_postgres(sql) if self.postgres else sql

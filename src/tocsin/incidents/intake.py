@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from tocsin.auth.principal import Principal
 from tocsin.db import counters
@@ -72,10 +73,16 @@ class NewIncident:
 
 
 def open_incidents(
-    uow: UnitOfWork, specs: Sequence[NewIncident], *, now: datetime, matrix: Mapping[str, int]
+    uow: UnitOfWork,
+    specs: Sequence[NewIncident],
+    *,
+    now: datetime,
+    matrix: Mapping[str, int],
+    timeline: list[tuple[Any, ...]] | None = None,
 ) -> list[tuple[int, str]]:
     """Insert incidents (state new, or assigned when they have a team) with one statement
-    per table; answer (id, number) for each, in order."""
+    per table; answer (id, number) for each, in order. With a `timeline` list, their
+    "created" entries are added to it for the caller to insert with its own."""
     if not specs:
         return []
     session = uow.session
@@ -115,7 +122,7 @@ def open_incidents(
         )
     }
     results: list[tuple[int, str]] = []
-    timeline = []
+    entries: list[tuple[Any, ...]] = []
     for spec, row in zip(specs, rows, strict=True):
         number, title, priority, state = row[0], row[3], row[10], row[14]
         incident_id = by_number[number]
@@ -137,7 +144,7 @@ def open_incidents(
             if value is not None
         }
         actor = spec.principal.actor
-        timeline.append(
+        entries.append(
             (
                 incident_id,
                 stamp,
@@ -160,5 +167,8 @@ def open_incidents(
             changes=changes,
             message=spec.message,
         )
-    raw.insert("incident_timeline", TIMELINE_COLUMNS, timeline)
+    if timeline is None:
+        raw.insert("incident_timeline", TIMELINE_COLUMNS, entries)
+    else:
+        timeline += entries
     return results
