@@ -20,7 +20,8 @@ from tocsin.alerts.maintenance import Window, in_maintenance
 from tocsin.alerts.models import LIVE_ALERT_SQL
 from tocsin.alerts.schemas import IntegrationConfig
 from tocsin.auth.models import User
-from tocsin.db.raw import CHUNK, Columns, Raw, Statement, json_text
+from tocsin.core.events import DomainEvent
+from tocsin.db.raw import Columns, Raw, Statement, json_text
 from tocsin.db.session import UnitOfWork
 from tocsin.incidents.intake import TIMELINE_COLUMNS, NewIncident, open_incidents
 from tocsin.incidents.lifecycle import OPEN_STATES
@@ -72,18 +73,6 @@ def _live_statement(raw: Raw, integration_ids: list[int], keys: list[str]) -> St
         f"WHERE {_LIVE} AND {integrations} AND {dedup}"
     )
     return sql, [*p1, *p2], True
-
-
-def _link(raw: Raw, pairs: list[tuple[int, int]]) -> None:
-    """Point alerts at their incidents: (alert id, incident id) pairs, one statement."""
-    for start in range(0, len(pairs), CHUNK):
-        rowset, params = raw.rowset(
-            (("id", "bigint"), ("incident", "bigint")), pairs[start : start + CHUNK]
-        )
-        raw.run(
-            f"UPDATE alerts SET incident_id = v.incident FROM {rowset} WHERE alerts.id = v.id",
-            params,
-        )
 
 
 def _numbers(raw: Raw, incident_ids: set[int]) -> dict[int, str]:
@@ -172,31 +161,15 @@ def trigger_run(
                 uow, items[follower], now, windows, key=new.key
             )
 
-    # 4. Claim the new keys; a key another writer holds now is a repeat.
-    claimed: dict[tuple[int, str], int] = {}
-    ordered = sorted(fresh.values(), key=lambda n: (n.item.integration.id, n.key))
-    for alert_id, integration_id, key in raw.insert(
-        "alerts", _ALERT_COLUMNS, [_values(n.row, "triggered") for n in ordered], suffix=_CLAIM
-    ):
-        claimed[(integration_id, key)] = int(alert_id)
-    lost = [n for pair, n in fresh.items() if pair not in claimed]
-    for new in lost:
-        results[new.index] = pipeline.trigger_one(uow, new.item, now, windows, key=new.key)
-        for follower in new.followers:
-            results[follower] = pipeline.trigger_one(
-                uow, items[follower], now, windows, key=new.key
-            )
-    winners = [n for pair, n in fresh.items() if pair in claimed]
-    for new in winners:
-        new.alert_id = claimed[(new.item.integration.id, new.key)]
-
-    # 5. Group: join an open incident of the same group, or the first of this run (looked
-    # up again when the per-alert path may have opened or reopened one meanwhile).
-    targets = _group_targets(raw, winners, now) if flappers or lost else grouped
+    # 4. Group: join an open incident of the same group, or the first of this run (looked
+    # up again when the per-alert path may have opened or reopened one meanwhile). Decided
+    # before the alerts are inserted, so that they are inserted pointing at their incident.
+    arrived = sorted(fresh.values(), key=lambda n: n.index)  # the first of a group leads it
+    targets = _group_targets(raw, arrived, now) if flappers else grouped
     creators: list[_New] = []
     joiners: list[tuple[_New, _New | tuple[int, str]]] = []
     leaders: dict[tuple[int, str], _New] = {}
-    for new in winners:
+    for new in arrived:
         value = new.row["group_value"]
         group = (new.item.integration.id, value) if value is not None else None
         if group is not None and group in targets:
@@ -208,25 +181,76 @@ def trigger_run(
             if group is not None:
                 leaders[group] = new
 
-    # 6. Open the incidents, one statement per table.
+    # 5. Open the incidents, one statement per table; their audit events and timeline
+    # entries wait until step 6 says which alerts this transaction really owns.
     timeline: list[tuple[Any, ...]] = []
+    created: list[DomainEvent] = []
     opened = open_incidents(
         uow,
         [_spec(pipeline, n, reporters) for n in creators],
         now=now,
         matrix=pipeline.matrix,
         timeline=timeline,
+        events=created,
     )
-    incident_of: dict[int, tuple[int, str]] = {}
-    for new, (incident_id, number) in zip(creators, opened, strict=True):
-        incident_of[new.alert_id] = (incident_id, number)
-        results[new.index] = Outcome("created", new.key, incident_id, number, new.alert_id)
-        pipeline.emit(
-            uow, new.item.integration, "alert.triggered", new.alert_id, now, new.key, incident_id
-        )
+    incident_of: dict[int, tuple[int, str]] = {}  # candidate's index -> (incident id, number)
+    for new, pair in zip(creators, opened, strict=True):
+        incident_of[new.index] = pair
     for new, target in joiners:
-        incident_id, number = incident_of[target.alert_id] if isinstance(target, _New) else target
-        incident_of[new.alert_id] = (incident_id, number)
+        incident_of[new.index] = incident_of[target.index] if isinstance(target, _New) else target
+
+    # 6. Claim the keys, each alert inserted with its incident; a key another writer holds
+    # now is a repeat (rare: two processes, one key, the same moment). Inserted in key order,
+    # as every writer does, so that two writers' unique-index locks cannot deadlock.
+    candidates = sorted(fresh.values(), key=lambda n: (n.item.integration.id, n.key))
+    claimed: dict[tuple[int, str], int] = {}
+    for alert_id, integration_id, key in raw.insert(
+        "alerts",
+        _ALERT_COLUMNS,
+        [_values(n.row, "triggered", incident_of[n.index][0]) for n in candidates],
+        suffix=_CLAIM,
+    ):
+        claimed[(integration_id, key)] = int(alert_id)
+    winners = [n for n in candidates if (n.item.integration.id, n.key) in claimed]
+    lost = [n for n in candidates if (n.item.integration.id, n.key) not in claimed]
+    for new in winners:
+        new.alert_id = claimed[(new.item.integration.id, new.key)]
+    if lost:
+        # An incident none of whose alerts was claimed is removed before anyone sees it.
+        used = {incident_of[n.index][0] for n in winners}
+        orphans = {incident_id for incident_id, _ in opened if incident_id not in used}
+        if orphans:
+            ids, params = raw.any_of("id", "bigint", sorted(orphans))
+            raw.run(f"DELETE FROM incidents WHERE {ids}", params)
+            timeline = [entry for entry in timeline if entry[0] not in orphans]
+            created = [e for e in created if int(e.object_id or 0) not in orphans]
+    for event in created:
+        uow.emit(event)
+    for new in lost:
+        results[new.index] = pipeline.trigger_one(uow, new.item, now, windows, key=new.key)
+        for follower in new.followers:
+            results[follower] = pipeline.trigger_one(
+                uow, items[follower], now, windows, key=new.key
+            )
+
+    winning = {n.index for n in winners}
+    for new in creators:
+        if new.index in winning:
+            incident_id, number = incident_of[new.index]
+            results[new.index] = Outcome("created", new.key, incident_id, number, new.alert_id)
+            pipeline.emit(
+                uow,
+                new.item.integration,
+                "alert.triggered",
+                new.alert_id,
+                now,
+                new.key,
+                incident_id,
+            )
+    for new, _target in joiners:
+        if new.index not in winning:
+            continue
+        incident_id, number = incident_of[new.index]
         results[new.index] = Outcome("grouped", new.key, incident_id, number, new.alert_id)
         timeline.append(
             (
@@ -244,13 +268,12 @@ def trigger_run(
             uow, new.item.integration, "alert.grouped", new.alert_id, now, new.key, incident_id
         )
     for new in winners:
-        incident_id, number = incident_of[new.alert_id]
+        incident_id, number = incident_of[new.index]
         for follower in new.followers:
             _bump(bumps, new.alert_id, stamp, new.row["summary"], new.item.alert.severity)
             results[follower] = Outcome("deduplicated", new.key, incident_id, number, new.alert_id)
     with raw.batched():  # nothing to wait for: one round trip
         raw.insert("incident_timeline", TIMELINE_COLUMNS, timeline)
-        _link(raw, [(a, i) for a, (i, _) in incident_of.items()])
         raw.many(_BUMP, bumps.values())
     assert all(r is not None for r in results)
     return [r for r in results if r is not None]
@@ -287,7 +310,7 @@ def _row(item: Item, key: str, group: str | None, stamp: Any) -> dict[str, Any]:
     }
 
 
-def _values(row: dict[str, Any], status: str) -> tuple[Any, ...]:
+def _values(row: dict[str, Any], status: str, incident_id: int | None = None) -> tuple[Any, ...]:
     """A new alert's values in `_ALERT_COLUMNS` order."""
     return (
         row["integration_id"],
@@ -304,7 +327,7 @@ def _values(row: dict[str, Any], status: str) -> tuple[Any, ...]:
         row["stamp"],
         row["stamp"],
         None,
-        None,
+        incident_id,
         status,
     )
 

@@ -103,7 +103,7 @@ class IntegrationService:
     def _find(self, session: Session, principal: Principal, ref: str) -> Integration:
         row = (
             session.get(Integration, int(ref))
-            if ref.isdigit()
+            if ref.isdecimal()
             else session.scalar(select(Integration).where(Integration.name == ref))
         )
         if row is None or not principal.sees_customer(row.customer_id):

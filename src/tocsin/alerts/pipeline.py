@@ -106,7 +106,7 @@ class Pipeline:
     ) -> Alert | None:
         query = select(Alert).where(Alert.integration_id == integration.id, Alert.status.in_(LIVE))
         if alert.alert_id is not None:
-            if not alert.alert_id.isdigit():
+            if not alert.alert_id.isdecimal():
                 return None
             query = query.where(Alert.id == int(alert.alert_id))
         elif alert.dedup_key is not None:

@@ -104,7 +104,7 @@ class AlertService:
                 row = s.scalar(
                     select(Integration).where(
                         (Integration.name == integration)
-                        | (Integration.id == (int(integration) if integration.isdigit() else -1))
+                        | (Integration.id == (int(integration) if integration.isdecimal() else -1))
                     )
                 )
                 if row is None or not principal.sees_customer(row.customer_id):
@@ -121,9 +121,10 @@ class AlertService:
                 query = query.where(Alert.status == status)
             if incident:
                 text = incident.strip().upper()
+                by_id = text.isdecimal()
                 inc = s.scalar(
                     select(Incident.id).where(
-                        Incident.number == text if not text.isdigit() else Incident.id == int(text)
+                        Incident.id == int(text) if by_id else Incident.number == text
                     )
                 )
                 query = query.where(Alert.incident_id == (inc or -1))

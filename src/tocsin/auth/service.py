@@ -73,7 +73,7 @@ def owning_customer_id(
 def user_by_ref(session: Session, principal: Principal, ref: str | int) -> User:
     """A user by id or e-mail, within what the principal may see."""
     text = str(ref).strip()
-    if text.isdigit():
+    if text.isdecimal():
         user = session.get(User, int(text))
     else:
         user = session.scalar(select(User).where(User.email == text.lower()))

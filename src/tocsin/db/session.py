@@ -91,15 +91,31 @@ class UnitOfWork:
     ) -> None:
         """Emit a domain event, stamped with the clock unless a time is given."""
         self.emit(
-            DomainEvent(
-                action=action,
-                object_type=object_type,
-                object_id=None if object_id is None else str(object_id),
-                actor=actor,
-                at=at or self.db.clock.now(),
-                customer_id=customer_id,
-                data=dict(data),
+            self.event(
+                action, object_type, object_id, actor=actor, customer_id=customer_id, at=at, **data
             )
+        )
+
+    def event(
+        self,
+        action: str,
+        object_type: str,
+        object_id: object,
+        *,
+        actor: Actor,
+        customer_id: int | None,
+        at: datetime | None = None,
+        **data: Any,
+    ) -> DomainEvent:
+        """A domain event as `record` would emit it, for a caller that emits it later."""
+        return DomainEvent(
+            action=action,
+            object_type=object_type,
+            object_id=None if object_id is None else str(object_id),
+            actor=actor,
+            at=at or self.db.clock.now(),
+            customer_id=customer_id,
+            data=dict(data),
         )
 
     def commit(self) -> None:

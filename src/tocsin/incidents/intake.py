@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from tocsin.auth.principal import Principal
+from tocsin.core.events import DomainEvent
 from tocsin.db import counters
 from tocsin.db.raw import Columns, Raw, json_text
 from tocsin.db.session import UnitOfWork
@@ -79,10 +80,12 @@ def open_incidents(
     now: datetime,
     matrix: Mapping[str, int],
     timeline: list[tuple[Any, ...]] | None = None,
+    events: list[DomainEvent] | None = None,
 ) -> list[tuple[int, str]]:
     """Insert incidents (state new, or assigned when they have a team) with one statement
     per table; answer (id, number) for each, in order. With a `timeline` list, their
-    "created" entries are added to it for the caller to insert with its own."""
+    "created" entries are added to it for the caller to insert with its own; with an
+    `events` list, their audit events are added to it for the caller to emit."""
     if not specs:
         return []
     session = uow.session
@@ -156,7 +159,7 @@ def open_incidents(
                 raw.flag(False),
             )
         )
-        uow.record(
+        event = uow.event(
             "incident.created",
             "incident",
             incident_id,
@@ -167,6 +170,10 @@ def open_incidents(
             changes=changes,
             message=spec.message,
         )
+        if events is None:
+            uow.emit(event)
+        else:
+            events.append(event)
     if timeline is None:
         raw.insert("incident_timeline", TIMELINE_COLUMNS, entries)
     else:

@@ -19,6 +19,6 @@ def derive_priority(matrix: Mapping[str, int], *, impact: int, urgency: int) -> 
 def parse_priority(value: str | int) -> int:
     """Accept 1-5 or P1-P5 (any case), as users type them."""
     text = str(value).strip().upper().removeprefix("P")
-    if text.isdigit() and 1 <= int(text) <= 5:
+    if text.isdecimal() and 1 <= int(text) <= 5:
         return int(text)
     raise ValueError(f"priority must be 1-5 or P1-P5, not {value!r}")

@@ -44,9 +44,9 @@ def incident_by_ref(
 ) -> Incident:
     """An incident by numeric id or number (INC0001234); 404 when not visible."""
     text = ref.strip().upper()
-    if text.isdigit():
+    if text.isdecimal():
         condition = Incident.id == int(text)
-    elif text.startswith("INC") and text[3:].isdigit():
+    elif text.startswith("INC") and text[3:].isdecimal():
         condition = Incident.number == text
     else:
         raise NotFound(f"There is no incident {ref!r}; use its id or its number (INC0001234).")
@@ -143,7 +143,7 @@ def _ref_condition(
         out.append(Incident.major.is_(filters.major))
     if filters.q:
         text = filters.q.strip()
-        if text.upper().startswith("INC") and text[3:].isdigit():
+        if text.upper().startswith("INC") and text[3:].isdecimal():
             out.append(Incident.number == text.upper())
         else:
             like = (

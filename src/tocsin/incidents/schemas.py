@@ -30,7 +30,7 @@ UserRef = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, 
 def _parse_priority(value: Any) -> Any:
     if isinstance(value, str):
         text = value.strip().upper().removeprefix("P")
-        return int(text) if text.isdigit() else value
+        return int(text) if text.isdecimal() else value
     return value
 
 

@@ -259,7 +259,7 @@ def _compile(key: str, text: str) -> re.Pattern[str]:
 def rules(config: Mapping[str, Any]) -> Rules:
     """The Rules of `config`; PayloadError 500 when the configuration is wrong."""
     limit = config.get("max_severity", "err")
-    if isinstance(limit, str) and limit.strip().isdigit():
+    if isinstance(limit, str) and limit.strip().isdecimal():
         limit = int(limit.strip())
     if isinstance(limit, str):
         name = limit.strip().lower()

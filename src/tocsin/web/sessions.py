@@ -29,7 +29,7 @@ class SessionCodec:
         except (BadSignature, SignatureExpired):
             return None
         user_part, _, nonce = raw.partition(":")
-        if not user_part.isdigit() or not nonce:
+        if not user_part.isdecimal() or not nonce:
             return None
         return int(user_part), nonce
 

@@ -27,7 +27,7 @@ def filled(form: dict[str, str], names: Iterable[str]) -> dict[str, str]:
 
 def version_of(form: dict[str, str]) -> int | None:
     text = form.get("version", "").strip()
-    return int(text) if text.isdigit() else None
+    return int(text) if text.isdecimal() else None
 
 
 @dataclass

@@ -49,7 +49,7 @@ def parse_if_match(value: str | None) -> int | None:
     if value is None or value.strip() == "*":
         return None
     text = value.strip().removeprefix("W/").strip('"')
-    if not text.isdigit():
+    if not text.isdecimal():
         raise ValidationFailed(
             f'If-Match must be the ETag of the incident, e.g. "3", not {value!r}.', field="If-Match"
         )
