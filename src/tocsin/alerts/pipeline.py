@@ -18,7 +18,7 @@ from tocsin.alerts.integrations import IntegrationRef
 from tocsin.alerts.maintenance import Window, in_maintenance
 from tocsin.alerts.models import LIVE_ALERT_SQL, Alert
 from tocsin.auth.models import User
-from tocsin.auth.principal import system_principal
+from tocsin.auth.principal import Principal, system_principal
 from tocsin.auth.service import default_customer, principal_for
 from tocsin.db.session import UnitOfWork
 from tocsin.incidents.actions import IncidentActions
@@ -63,6 +63,7 @@ class Pipeline:
         self.actions = actions
         self.matrix = dict(matrix)
         self._provider: int | None = None
+        self._robots: dict[tuple[int, str], Principal] = {}
 
     @property
     def dialect(self) -> str:
@@ -115,10 +116,16 @@ class Pipeline:
             return None
         return uow.session.scalar(query.with_for_update())
 
-    def robot(self, integration: IntegrationRef) -> Any:
-        return system_principal(
-            default_customer_id=integration.customer_id, name=f"integration:{integration.name}"
-        )
+    def robot(self, integration: IntegrationRef) -> Principal:
+        """The principal an integration acts as (built once per integration and name)."""
+        key = (integration.customer_id, integration.name)
+        robot = self._robots.get(key)
+        if robot is None:
+            robot = self._robots[key] = system_principal(
+                default_customer_id=integration.customer_id,
+                name=f"integration:{integration.name}",
+            )
+        return robot
 
     def trigger_one(
         self,

@@ -76,20 +76,10 @@ class _LoopQueue:
 class LoopBatcher:
     """Group commit driven by the calling event loop (see the module's docstring)."""
 
-    def __init__(
-        self,
-        alerts: AlertService,
-        *,
-        max_batch: int = 500,
-        gather: int = 4,
-        offload: bool = False,
-    ) -> None:
+    def __init__(self, alerts: AlertService, *, max_batch: int = 500, gather: int = 4) -> None:
         self.alerts = alerts
         self.max_batch = max_batch
         self.gather = gather  # at most this many loop iterations spent gathering a batch
-        # Offloaded, the transaction runs on a thread while the loop parses the next batch.
-        self.offload = offload
-        self._executor = concurrent.futures.ThreadPoolExecutor(1, "tocsin-batch")
         # One queue per event loop: a batch is written and answered on its own loop.
         self._queues: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopQueue] = (
             weakref.WeakKeyDictionary()
@@ -107,13 +97,13 @@ class LoopBatcher:
         queue_.pending.append(_Request(items, future))
         if not queue_.writing:
             queue_.writing = True
-            task = loop.create_task(self._drain(loop, queue_))
+            task = loop.create_task(self._drain(queue_))
             self._tasks.add(task)  # the loop keeps only a weak reference
             task.add_done_callback(self._tasks.discard)
         # Shielded: a sender hanging up must not cancel the write its neighbours wait on.
         return await asyncio.shield(future)
 
-    async def _drain(self, loop: asyncio.AbstractEventLoop, queue_: _LoopQueue) -> None:
+    async def _drain(self, queue_: _LoopQueue) -> None:
         pending = queue_.pending
         try:
             seen = 0
@@ -129,18 +119,9 @@ class LoopBatcher:
                     request = pending.pop(0)
                     batch.append(request)
                     size += len(request.items)
-                if self.offload:
-                    answers = await loop.run_in_executor(
-                        self._executor, write_batch, self.alerts, batch
-                    )
-                else:
-                    answers = write_batch(self.alerts, batch)
-                _answer(batch, answers)
+                _answer(batch, write_batch(self.alerts, batch))
         finally:
             queue_.writing = False
-
-    def close(self) -> None:
-        self._executor.shutdown(wait=True)
 
 
 def _size(requests: list[_Request]) -> int:

@@ -21,14 +21,26 @@ from tocsin.core.paging import Page, check_limit, decode_cursor, encode_cursor
 from tocsin.db.raw import Columns, Raw
 from tocsin.db.session import Database
 
+_CONTAINERS = (dict, list, tuple)
 
-def _string_keys(value: Any) -> bool:
+
+def _string_keys(data: dict[str, Any]) -> bool:
     """True when every mapping inside has text keys: then the canonical spelling of the
-    data is also the canonical spelling of what the JSON column gives back."""
-    if isinstance(value, dict):
-        return all(isinstance(k, str) and _string_keys(v) for k, v in value.items())
-    if isinstance(value, list | tuple):
-        return all(_string_keys(v) for v in value)
+    data is also the canonical spelling of what the JSON column gives back. (A loop, not
+    recursion: it runs for every audit entry.)"""
+    pending: list[Any] = [data]
+    while pending:
+        value = pending.pop()
+        if type(value) is dict:
+            for key, item in value.items():
+                if type(key) is not str:
+                    return False
+                if isinstance(item, _CONTAINERS):
+                    pending.append(item)
+        elif isinstance(value, dict):  # a dict subclass: checked the same way
+            pending.append(dict(value))
+        else:
+            pending.extend(item for item in value if isinstance(item, _CONTAINERS))
     return True
 
 
