@@ -402,8 +402,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--workers",
         type=int,
-        default=os.cpu_count() or 1,
-        help="web worker processes, for Tocsin and the yardstick alike (default: one per core)",
+        default=1,
+        help="web worker processes (tocsin serve --workers), for Tocsin and the yardstick "
+        "alike (default 1, as tocsin serve)",
     )
     parser.add_argument(
         "--history",
