@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from sqlalchemy import func, select
 
 from tocsin.bootstrap import Tocsin
 from tocsin.incidents.lifecycle import OPEN_STATES
 from tocsin.incidents.models import Incident
+
+_KEEP = 2_000  # label combinations kept at most (methods are whatever clients send)
 
 
 class Metrics:
@@ -42,6 +46,25 @@ class Metrics:
             ["priority"],
             registry=self.registry,
         )
+
+        # The labelled children, kept: looking them up through `labels()` on every request
+        # takes a lock and builds the label tuple each time.
+        self._counted: dict[tuple[str, str, int], Any] = {}
+        self._timed: dict[tuple[str, str], Any] = {}
+
+    def observe(self, method: str, route: str, status: int, seconds: float) -> None:
+        counted = self._counted.get((method, route, status))
+        if counted is None:
+            counted = self.requests.labels(method=method, route=route, status=str(status))
+            if len(self._counted) < _KEEP:
+                self._counted[(method, route, status)] = counted
+        timed = self._timed.get((method, route))
+        if timed is None:
+            timed = self.latency.labels(method=method, route=route)
+            if len(self._timed) < _KEEP:
+                self._timed[(method, route)] = timed
+        counted.inc()
+        timed.observe(seconds)
 
     def refresh(self, app: Tocsin) -> None:
         """Gauges that come from the database or the writer are read at scrape time."""

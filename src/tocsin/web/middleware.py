@@ -87,9 +87,8 @@ class RequestMiddleware:
         elapsed = time.perf_counter() - started
         route = _route_template(scope)
         method = scope.get("method", "")
-        self.metrics.requests.labels(method=method, route=route, status=str(status)).inc()
-        self.metrics.latency.labels(method=method, route=route).observe(elapsed)
-        if route not in ("/healthz", "/metrics"):
+        self.metrics.observe(method, route, status, elapsed)
+        if route not in ("/healthz", "/metrics") and log.isEnabledFor(logging.INFO):
             log.info(
                 "request",
                 extra={
