@@ -83,8 +83,11 @@ def append_events(session: Session, events: list[DomainEvent]) -> None:
     seq = int(head[0]) - len(events)
     prev = str(head[1])
     rows = []
+    stamped: tuple[Any, Any] = (None, None)  # (datetime, stored form): events share times
     for event in events:
         seq += 1
+        if stamped[0] != event.at:
+            stamped = (event.at, raw.at(event.at))
         text = _data_text(event.data)
         actor = event.actor.describe()
         digest = entry_hash_of_text(
@@ -101,7 +104,7 @@ def append_events(session: Session, events: list[DomainEvent]) -> None:
         rows.append(
             (
                 seq,
-                raw.at(event.at),
+                stamped[1],
                 actor,
                 event.action,
                 event.object_type,
