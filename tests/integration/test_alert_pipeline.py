@@ -3,6 +3,7 @@ maintenance, acknowledge — with a frozen clock."""
 
 from __future__ import annotations
 
+import asyncio
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
@@ -257,3 +258,61 @@ def test_mail_reply_comments_and_known_sender_is_requester(org: Org) -> None:
     stranger = fire(org, ref, "email:<3@mail>", reporter="mallory@evil.test", reply_to="INC9999999")
     assert stranger.result == "created"  # type: ignore[attr-defined]
     assert org.app.incidents.get(org.admin, stranger.incident_number).requester is None  # type: ignore[attr-defined]
+
+
+def test_loop_batcher_commits_what_arrives_together_in_one_transaction(org: Org) -> None:
+    ref = integration(org)
+
+    def item(key: str) -> Item:
+        return Item(ref, NormalizedAlert(action=AlertAction.TRIGGER, dedup_key=key, summary=key))
+
+    async def senders() -> list[object]:
+        return list(
+            await asyncio.gather(
+                *(org.app.batcher.store([item(f"loop-{i % 6}")]) for i in range(12))
+            )
+        )
+
+    batches = org.app.alerts.batches
+    answers = asyncio.run(senders())
+    assert org.app.alerts.batches == batches + 1  # twelve requests, one transaction
+    results = [a[0].result for a in answers]  # type: ignore[index]
+    assert results.count("created") == 6
+    assert results.count("deduplicated") == 6
+    assert counts(org) == (6, 6)
+    # each request gets its own answer: the same key, the same incident
+    by_key: dict[str, set[object]] = {}
+    for a in answers:
+        by_key.setdefault(a[0].dedup_key, set()).add(a[0].incident_number)  # type: ignore[index]
+    assert all(len(numbers) == 1 for numbers in by_key.values())
+
+
+def test_loop_batcher_isolates_a_failing_request(org: Org) -> None:
+    ref = integration(org)
+    real = org.app.alerts.ingest
+
+    def ingest(items: list[Item]) -> list[object]:
+        if any(i.alert.dedup_key == "poison" for i in items):
+            raise RuntimeError("this alert cannot be stored")
+        return real(items)  # type: ignore[return-value]
+
+    org.app.alerts.ingest = ingest  # type: ignore[method-assign,assignment]
+
+    async def senders() -> list[object]:
+        keys = ["good-1", "poison", "good-2"]
+        return list(
+            await asyncio.gather(
+                *(
+                    org.app.batcher.store(
+                        [Item(ref, NormalizedAlert(action=AlertAction.TRIGGER, dedup_key=k))]
+                    )
+                    for k in keys
+                ),
+                return_exceptions=True,
+            )
+        )
+
+    good_1, poison, good_2 = asyncio.run(senders())
+    assert isinstance(poison, RuntimeError)
+    assert good_1[0].result == good_2[0].result == "created"  # type: ignore[index]
+    assert counts(org) == (2, 2)

@@ -6,9 +6,10 @@ share the same batch logic (`write_batch`):
 
 - `LoopBatcher`, for the web server's ingest routes: the batch is written on the event
   loop's own thread. Requests that arrive together are parsed in the same loop
-  iterations; once an iteration brings nothing new (or the batch is full), the batch is
-  written and every request answered. No thread hand-off per request: measured 40% more
-  alerts per second than the writer thread on SQLite, with full batches.
+  iterations; once an iteration brings nothing new and the batch is as big as the
+  previous one (or 2 ms have passed, or the batch is full), it is written and every
+  request answered. No thread hand-off per request: measured 40% more alerts per second
+  than the writer thread on SQLite.
 - `BatchWriter`, for callers on other threads (the syslog and SMTP receivers): one writer
   thread drains a queue, up to `max_batch` alerts per transaction.
 
@@ -23,6 +24,7 @@ import concurrent.futures
 import logging
 import queue
 import threading
+import time
 import weakref
 from dataclasses import dataclass
 from typing import Any
@@ -71,15 +73,22 @@ def _answer(batch: list[_Request], answers: list[list[Outcome] | Exception]) -> 
 class _LoopQueue:
     pending: list[_Request]
     writing: bool = False
+    last: int = 0  # requests in the previous batch
 
 
 class LoopBatcher:
     """Group commit driven by the calling event loop (see the module's docstring)."""
 
-    def __init__(self, alerts: AlertService, *, max_batch: int = 500, gather: int = 4) -> None:
+    def __init__(
+        self, alerts: AlertService, *, max_batch: int = 500, patience: float = 0.002
+    ) -> None:
         self.alerts = alerts
         self.max_batch = max_batch
-        self.gather = gather  # at most this many loop iterations spent gathering a batch
+        # How long a batch may wait for as many requests as the previous one had, once the
+        # requests already there are parsed: a fuller batch costs less per alert (SQLite,
+        # 8 senders: 5.9 -> 7.2 alerts a batch, about +10% alerts/s; PostgreSQL, 32 senders:
+        # about +9%). A lone sender never waits (its previous batch held one request).
+        self.patience = patience
         # One queue per event loop: a batch is written and answered on its own loop.
         self._queues: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopQueue] = (
             weakref.WeakKeyDictionary()
@@ -107,11 +116,13 @@ class LoopBatcher:
         pending = queue_.pending
         try:
             seen = 0
-            for _ in range(self.gather):
-                if len(pending) == seen or _size(pending) >= self.max_batch:
+            deadline = time.perf_counter() + self.patience
+            while _size(pending) < self.max_batch:
+                if len(pending) == seen and (seen >= queue_.last or time.perf_counter() > deadline):
                     break
                 seen = len(pending)
                 await asyncio.sleep(0)  # one loop iteration: arrived requests get parsed
+            queue_.last = len(pending)
             while pending:
                 batch: list[_Request] = []
                 size = 0
