@@ -24,10 +24,6 @@ log = logging.getLogger("tocsin.ingest")
 KEYED_TYPES = ("alertmanager", "grafana", "generic", "suricata")
 
 
-def _headers(request: Request) -> dict[str, str]:
-    return {k.lower(): v for k, v in request.headers.items()}
-
-
 def _refused(app: Tocsin, request: Request, reason: str) -> None:
     source = request.client.host if request.client else "unknown"
     app.auth.record_denied(
@@ -76,7 +72,7 @@ async def pagerduty_enqueue(request: Request) -> JSONResponse:
     body = await request.body()
     try:
         parsed = pagerduty.parse(
-            body, headers=_headers(request), received_at=app.clock.now(), config={}
+            body, headers=request.headers, received_at=app.clock.now(), config={}
         )
     except PayloadError as exc:
         return _pd_invalid(
@@ -146,7 +142,7 @@ async def opsgenie_create(request: Request) -> JSONResponse:
     try:
         parsed = opsgenie.parse(
             await request.body(),
-            headers=_headers(request),
+            headers=request.headers,
             received_at=app.clock.now(),
             config=integration.config.parser,
         )
@@ -212,7 +208,7 @@ async def ingest(request: Request, kind: str) -> JSONResponse:
     try:
         parsed: Parsed = registry.get(kind).parse(
             await request.body(),
-            headers=_headers(request),
+            headers=request.headers,
             received_at=app.clock.now(),
             config=integration.config.parser,
         )
@@ -305,7 +301,11 @@ class SendersFirst:
                 match, child_scope = route.matches(scope)
                 if match is Match.FULL:
                     scope.update(child_scope)
-                    await route.handle(scope, receive, send)
+                    # The endpoint itself, without Starlette's per-request wrapper: these
+                    # endpoints raise nothing it would turn into an answer (an unexpected
+                    # error still reaches the server-error handler outside).
+                    response = await route.endpoint(Request(scope, receive))
+                    await response(scope, receive, send)
                     return
         await self.app(scope, receive, send)
 
