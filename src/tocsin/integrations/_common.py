@@ -221,8 +221,14 @@ def opt_str(
 ) -> str | None:
     """A string field. Missing, wrong type, blank (when not `blank_ok`) or longer than
     `max_len` characters: an error is recorded and None returned."""
-    path = path_of(prefix, key)
     value = obj.get(key)
+    if (
+        type(value) is str
+        and (blank_ok or value.strip())
+        and (max_len is None or len(value) <= max_len)
+    ):
+        return value  # the common case: no path to spell
+    path = path_of(prefix, key)
     if value is None:
         if required:
             errors.add(path, f"'{path}' is missing" + ("" if blank_ok else " or blank"))
