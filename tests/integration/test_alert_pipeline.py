@@ -4,8 +4,10 @@ maintenance, acknowledge — with a frozen clock."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from typing import Any, TypeVar
 
 import pytest
 from sqlalchemy import func, select
@@ -20,6 +22,8 @@ from tocsin.incidents.models import Incident
 from tocsin.integrations.base import AlertAction, NormalizedAlert, Severity
 
 from .conftest import Org
+
+T = TypeVar("T")
 
 
 def integration(org: Org, **config: object) -> IntegrationRef:
@@ -260,6 +264,13 @@ def test_mail_reply_comments_and_known_sender_is_requester(org: Org) -> None:
     assert org.app.incidents.get(org.admin, stranger.incident_number).requester is None  # type: ignore[attr-defined]
 
 
+def run_on_own_loop(main: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """asyncio.run on a thread of its own: another test's event loop (the browser tests')
+    may be running on this one."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(main())).result(timeout=60)
+
+
 def test_loop_batcher_commits_what_arrives_together_in_one_transaction(org: Org) -> None:
     ref = integration(org)
 
@@ -274,7 +285,7 @@ def test_loop_batcher_commits_what_arrives_together_in_one_transaction(org: Org)
         )
 
     batches = org.app.alerts.batches
-    answers = asyncio.run(senders())
+    answers = run_on_own_loop(senders)
     assert org.app.alerts.batches == batches + 1  # twelve requests, one transaction
     results = [a[0].result for a in answers]  # type: ignore[index]
     assert results.count("created") == 6
@@ -312,7 +323,7 @@ def test_loop_batcher_isolates_a_failing_request(org: Org) -> None:
             )
         )
 
-    good_1, poison, good_2 = asyncio.run(senders())
+    good_1, poison, good_2 = run_on_own_loop(senders)
     assert isinstance(poison, RuntimeError)
     assert good_1[0].result == good_2[0].result == "created"  # type: ignore[index]
     assert counts(org) == (2, 2)
