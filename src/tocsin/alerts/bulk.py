@@ -30,7 +30,6 @@ from tocsin.integrations.base import Severity
 if TYPE_CHECKING:
     from tocsin.alerts.pipeline import Item, Outcome, Pipeline
 
-LIVE = ("triggered", "acknowledged")
 OPEN = tuple(s.value for s in OPEN_STATES)
 
 # Statements on the driver cursor (tocsin.db.raw), written once for both databases.
