@@ -248,29 +248,36 @@ def opt_str(
 def opt_obj(
     errors: Errors, obj: Mapping[str, Any], key: str, prefix: str = "", *, required: bool = False
 ) -> dict[str, Any] | None:
-    path = path_of(prefix, key)
-    value = obj.get(key)
-    if value is None:
-        if required:
-            errors.add(path, f"'{path}' is missing")
-        return None
-    if not isinstance(value, dict):
-        errors.add(path, f"'{path}' must be an object, not {kind(value)}")
-        return None
+    value: dict[str, Any] | None = _opt_of(errors, obj, key, prefix, required, dict, "an object")
     return value
 
 
 def opt_list(
     errors: Errors, obj: Mapping[str, Any], key: str, prefix: str = "", *, required: bool = False
 ) -> list[Any] | None:
+    value: list[Any] | None = _opt_of(errors, obj, key, prefix, required, list, "a list")
+    return value
+
+
+def _opt_of(
+    errors: Errors,
+    obj: Mapping[str, Any],
+    key: str,
+    prefix: str,
+    required: bool,
+    expected: type,
+    noun: str,
+) -> Any:
+    """The field when it is of the `expected` JSON type; else None, and an error when it is
+    present (or required)."""
     path = path_of(prefix, key)
     value = obj.get(key)
     if value is None:
         if required:
             errors.add(path, f"'{path}' is missing")
         return None
-    if not isinstance(value, list):
-        errors.add(path, f"'{path}' must be a list, not {kind(value)}")
+    if not isinstance(value, expected):
+        errors.add(path, f"'{path}' must be {noun}, not {kind(value)}")
         return None
     return value
 
