@@ -48,8 +48,7 @@ class Tocsin:
 
     def dispose(self) -> None:
         self.writer.stop()
-        self.db.engine.dispose()
-        self.db.write_lock.close()
+        self.db.close()
 
 
 def _secret_key(settings: Settings) -> str:

@@ -8,11 +8,12 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, Self
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session
 
 from tocsin.core.clock import Clock
 from tocsin.core.events import Actor, DomainEvent
+from tocsin.db.checkpoint import WalCheckpointer
 from tocsin.db.writelock import NoWriteLock, WriteLock
 
 # A subscriber runs inside the transaction, just before commit, with every event the
@@ -20,13 +21,33 @@ from tocsin.db.writelock import NoWriteLock, WriteLock
 Subscriber = Callable[[Session, list[DomainEvent]], None]
 
 
-def _write_lock(engine: Engine) -> WriteLock:
+def _sqlite_file(engine: Engine) -> str | None:
+    """The path of a SQLite database file (None for PostgreSQL or an in-memory database)."""
     if engine.dialect.name != "sqlite":
-        return NoWriteLock()
+        return None
     database = engine.url.database
     if not database or database == ":memory:" or database.startswith("file:"):
-        return WriteLock(None)  # one process only: the threads still take turns
-    return WriteLock(database + "-writelock")
+        return None
+    return database
+
+
+def _write_lock(engine: Engine, path: str | None) -> WriteLock:
+    if engine.dialect.name != "sqlite":
+        return NoWriteLock()
+    # without a file there is one process only: its threads still take turns
+    return WriteLock(None if path is None else path + "-writelock")
+
+
+def _checkpointer(engine: Engine, path: str | None, lock: WriteLock) -> WalCheckpointer | None:
+    """A SQLite file's WAL is copied back by a thread (see db.checkpoint), not by writers."""
+    if path is None:
+        return None
+    event.listen(engine, "connect", _no_autocheckpoint)
+    return WalCheckpointer(path, lock)
+
+
+def _no_autocheckpoint(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.execute("PRAGMA wal_autocheckpoint=0")
 
 
 class Database:
@@ -35,7 +56,9 @@ class Database:
     def __init__(self, engine: Engine, clock: Clock) -> None:
         self.engine = engine
         self.write_engine = engine.execution_options(tocsin_write=True)
-        self.write_lock = _write_lock(engine)
+        path = _sqlite_file(engine)
+        self.write_lock = _write_lock(engine, path)
+        self.checkpointer = _checkpointer(engine, path, self.write_lock)
         self.clock = clock
         self.subscribers: list[Subscriber] = []
 
@@ -54,6 +77,14 @@ class Database:
 
     def unit_of_work(self) -> UnitOfWork:
         return UnitOfWork(self)
+
+    def close(self) -> None:
+        """Stop the checkpoint thread, then close every connection (the last one to close
+        copies what is left of the WAL back into the database file)."""
+        if self.checkpointer is not None:
+            self.checkpointer.stop()
+        self.engine.dispose()
+        self.write_lock.close()
 
 
 class UnitOfWork:
@@ -125,6 +156,8 @@ class UnitOfWork:
                 subscriber(self.session, self.events)
         self.session.commit()
         self._committed = True
+        if self.db.checkpointer is not None:
+            self.db.checkpointer.committed()
 
     def __exit__(
         self,

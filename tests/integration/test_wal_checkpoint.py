@@ -1,0 +1,140 @@
+"""SQLite's WAL is copied back by the checkpoint thread, not by the writers, and stays
+bounded under writes that never pause."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from tests.conftest import START
+from tocsin.core.clock import FrozenClock
+from tocsin.db.engine import build_engine
+from tocsin.db.session import Database
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Iterator[Database]:
+    database = Database(build_engine(f"sqlite:///{tmp_path / 'wal.db'}"), FrozenClock(START))
+    with database.unit_of_work() as uow:
+        uow.session.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, body BLOB)"))
+    yield database
+    database.close()
+
+
+def write(db: Database, rows: int = 1) -> None:
+    with db.unit_of_work() as uow:
+        for _ in range(rows):
+            uow.session.execute(text("INSERT INTO t (body) VALUES (randomblob(3000))"))
+
+
+def eventually(condition: Callable[[], bool], timeout: float = 10.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.005)
+    return condition()
+
+
+def wal_bytes(path: str) -> int:
+    wal = Path(path + "-wal")
+    return wal.stat().st_size if wal.exists() else 0
+
+
+def test_writers_do_not_checkpoint_the_thread_does(db: Database) -> None:
+    checkpointer = db.checkpointer
+    assert checkpointer is not None
+    with db.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 0
+    before = Path(checkpointer.path).stat().st_size
+    for _ in range(50):
+        write(db)
+    # 50 rows of 3 KB are in the WAL; the thread copies them into the database file
+    assert eventually(lambda: Path(checkpointer.path).stat().st_size >= before + 50 * 3000)
+    assert eventually(lambda: checkpointer.passes > 0)  # counted once its pass returns
+
+
+def wal_after_writes_that_never_pause(path: Path, restart_frames: int) -> int:
+    db = Database(build_engine(f"sqlite:///{path}"), FrozenClock(START))
+    try:
+        with db.unit_of_work() as uow:
+            uow.session.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, body BLOB)"))
+        assert db.checkpointer is not None
+        db.checkpointer.interval, db.checkpointer.restart_frames = 0.002, restart_frames
+        for _ in range(3000):
+            write(db, rows=2)  # back to back: the log is never idle when a pass ends
+        return wal_bytes(str(path))
+    finally:
+        db.close()
+
+
+def test_the_log_rewinds_under_writes_that_never_pause(tmp_path: Path) -> None:
+    # Passes alone never catch up with a writer that does not pause: the WAL keeps every
+    # frame written (about 50 MB here). The pass under the write lock lets it rewind.
+    unbounded = wal_after_writes_that_never_pause(tmp_path / "a.db", restart_frames=10**9)
+    bounded = wal_after_writes_that_never_pause(tmp_path / "b.db", restart_frames=64)
+    assert bounded < unbounded / 3
+
+
+def test_the_thread_stops_when_idle_and_the_next_commit_starts_it(db: Database) -> None:
+    checkpointer = db.checkpointer
+    assert checkpointer is not None
+    checkpointer.interval, checkpointer.idle_after = 0.005, 0.05
+    write(db)
+    assert checkpointer.running
+    assert eventually(lambda: not checkpointer.running)
+    write(db)
+    assert checkpointer.running
+    assert eventually(lambda: not checkpointer.running)
+
+
+def test_a_pass_under_the_write_lock_lets_the_next_writer_rewind(db: Database) -> None:
+    checkpointer = db.checkpointer
+    assert checkpointer is not None
+    checkpointer.stop()  # passes are driven by hand below
+    for _ in range(40):
+        write(db)
+    connection = sqlite3.connect(checkpointer.path)
+    try:
+        checkpointer.restart_frames = 20
+        checkpointer.step(connection)
+        assert checkpointer.rewinds == 1
+        write(db)
+        frames = connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()[1]
+        assert frames < 10  # the log started over: one commit's frames, not 40 commits'
+    finally:
+        connection.close()
+
+
+def test_close_copies_everything_back(tmp_path: Path) -> None:
+    path = tmp_path / "closed.db"
+    db = Database(build_engine(f"sqlite:///{path}"), FrozenClock(START))
+    with db.unit_of_work() as uow:
+        uow.session.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, body BLOB)"))
+    for _ in range(20):
+        write(db)
+    db.close()
+    assert wal_bytes(str(path)) == 0
+    with sqlite3.connect(path) as connection:
+        assert connection.execute("SELECT count(*) FROM t").fetchone()[0] == 20
+
+
+def test_writers_on_threads_and_the_checkpointer_lose_nothing(db: Database) -> None:
+    checkpointer = db.checkpointer
+    assert checkpointer is not None
+    checkpointer.interval, checkpointer.restart_frames = 0.001, 32
+    threads = [threading.Thread(target=lambda: [write(db) for _ in range(200)]) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with db.read() as session:
+        assert session.execute(text("SELECT count(*) FROM t")).scalar() == 800
+    with db.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
