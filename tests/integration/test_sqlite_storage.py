@@ -1,5 +1,5 @@
-"""SQLite's WAL is copied back by the checkpoint thread, not by the writers, and stays
-bounded under writes that never pause."""
+"""SQLite storage: new files get small pages; the WAL is copied back by the checkpoint
+thread, not by the writers, and stays bounded under writes that never pause."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from sqlalchemy import text
 
 from tests.conftest import START
 from tocsin.core.clock import FrozenClock
-from tocsin.db.engine import build_engine
+from tocsin.db.engine import SQLITE_PAGE_SIZE, build_engine
 from tocsin.db.session import Database
 
 
@@ -45,6 +45,27 @@ def eventually(condition: Callable[[], bool], timeout: float = 10.0) -> bool:
 def wal_bytes(path: str) -> int:
     wal = Path(path + "-wal")
     return wal.stat().st_size if wal.exists() else 0
+
+
+def test_a_new_database_gets_small_pages_and_an_old_one_keeps_its_own(tmp_path: Path) -> None:
+    old = tmp_path / "old.db"
+    with sqlite3.connect(old) as connection:  # made elsewhere, with SQLite's default pages
+        connection.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, body BLOB)")
+    default = sqlite3.connect(old).execute("PRAGMA page_size").fetchone()[0]
+    for path, expected in ((tmp_path / "new.db", SQLITE_PAGE_SIZE), (old, default)):
+        db = Database(build_engine(f"sqlite:///{path}"), FrozenClock(START))
+        try:
+            with db.unit_of_work() as uow:
+                uow.session.execute(
+                    text("CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY, body BLOB)")
+                )
+            write(db, rows=3)
+            with db.read() as session:
+                assert session.execute(text("PRAGMA page_size")).scalar() == expected
+                assert session.execute(text("SELECT count(*) FROM t")).scalar() == 3
+        finally:
+            db.close()
+    assert default != SQLITE_PAGE_SIZE
 
 
 def test_writers_do_not_checkpoint_the_thread_does(db: Database) -> None:
