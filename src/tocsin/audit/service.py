@@ -76,7 +76,7 @@ def append_events(session: Session, events: list[DomainEvent]) -> None:
     """
     if not events:
         return
-    raw = Raw(session)
+    raw = Raw.of(session)
     head = raw.one(_ADVANCE_HEAD, (len(events),))
     if head is None:
         raise LookupError("the audit head row is missing; run the migrations")

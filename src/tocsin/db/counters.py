@@ -26,7 +26,7 @@ def take(session: Session, name: str, count: int = 1) -> int:
     transactions never receive the same number. (On the driver cursor: numbering runs in
     every transaction that opens incidents.)
     """
-    row = Raw(session).one(_TAKE, (count, name))
+    row = Raw.of(session).one(_TAKE, (count, name))
     if row is None:
         raise LookupError(f"counter {name!r} does not exist; run the migrations")
     return int(row[0]) - count + 1

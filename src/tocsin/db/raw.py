@@ -33,6 +33,9 @@ Statement = tuple[str, Sequence[Any], bool]
 CHUNK = 1000  # rows per multi-row statement: under both databases' limits on parameters
 
 
+_INFO_KEY = "tocsin.raw"
+
+
 def placeholders(count: int) -> str:
     """`?, ?, ?` for an IN list of `count` values."""
     return ", ".join("?" * count)
@@ -48,6 +51,16 @@ class Raw:
         self.postgres = connection.dialect.name == "postgresql"
         self._connection = connection.connection
         self._cursor = connection.connection.cursor()
+
+    @classmethod
+    def of(cls, session: Session) -> Raw:
+        """The session's Raw, made once per transaction: asking the session for its
+        connection walks SQLAlchemy's transaction state each time. Only for sessions of a
+        unit of work, which never outlive their one transaction."""
+        raw: Raw | None = session.info.get(_INFO_KEY)
+        if raw is None:
+            raw = session.info[_INFO_KEY] = cls(session)
+        return raw
 
     def together(self, statements: Sequence[Statement]) -> list[list[tuple[Any, ...]]]:
         """Run independent statements in one round trip (psycopg's pipeline mode on

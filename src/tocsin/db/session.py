@@ -172,6 +172,7 @@ class UnitOfWork:
                 self.session.rollback()
         finally:
             try:
+                self.session.info.clear()  # e.g. its Raw (db.raw), bound to this transaction
                 self.session.close()
             finally:
                 self._lock.__exit__(None, None, None)

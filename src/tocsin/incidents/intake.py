@@ -90,7 +90,7 @@ def open_incidents(
         return []
     session = uow.session
     first = counters.take(session, "incident", len(specs))
-    raw = Raw(session)
+    raw = Raw.of(session)
     stamp, no = raw.at(now), raw.flag(False)
     rows = [
         (

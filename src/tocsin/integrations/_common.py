@@ -84,6 +84,10 @@ def _finite(text: str) -> float:
     return value
 
 
+# Made once: json.loads with any option builds a new decoder (and its scanner) per call.
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_finite)
+
+
 def _needs_cleaning(text: str) -> bool:
     """Whether the decoded document may hold what `clean_json` refuses or replaces.
 
@@ -104,10 +108,10 @@ def load_json(body: bytes, *, max_bytes: int, what: str = "The body", field: str
     if len(body) > max_bytes:
         raise too_large(len(body), max_bytes)
     text = decode_utf8(body, what, field)
-    if not text.strip():
+    if not text or text.isspace():
         raise _error(f"{what} is empty; a JSON document was expected.", field)
     try:
-        value = json.loads(text, parse_constant=_reject_constant, parse_float=_finite)
+        value = _DECODER.decode(text)
     except json.JSONDecodeError as exc:
         ended = exc.pos >= len(text.rstrip()) or exc.msg.startswith("Unterminated string")
         cut = " (it ends too early: is it truncated?)" if ended else ""

@@ -25,7 +25,6 @@ from typing import Any
 
 from tocsin.integrations import registry
 from tocsin.integrations._common import (
-    SEVERITY_VALUES,
     Errors,
     load_json,
     opt_list,
@@ -50,7 +49,9 @@ MAX_SUMMARY = 1024
 INVALID = "Event object is invalid"
 _ACTIONS = "'trigger', 'acknowledge' or 'resolve'"
 _SEVERITIES = "'critical', 'warning', 'error' or 'info'"
-_ACTION_VALUES = frozenset(a.value for a in AlertAction)
+_ACTION_BY_NAME = {a.value: a for a in AlertAction}
+_SEVERITY_BY_NAME = {s.value: s for s in Severity}
+_LINK_FIELDS = ("links", "images", "client_url")
 
 
 def routing_key(body: bytes) -> str | None:
@@ -99,12 +100,12 @@ def _action(errors: Errors, doc: Mapping[str, Any]) -> AlertAction | None:
     text = opt_str(errors, doc, "event_action", required=True, blank_ok=False)
     if text is None:
         return None
-    if text not in _ACTION_VALUES:
+    action = _ACTION_BY_NAME.get(text)
+    if action is None:
         errors.add(
             "event_action", f"'event_action' is invalid (must be one of the following: {_ACTIONS})"
         )
-        return None
-    return AlertAction(text)
+    return action
 
 
 def _payload(errors: Errors, doc: Mapping[str, Any], *, required: bool) -> dict[str, Any]:
@@ -123,8 +124,8 @@ def _payload(errors: Errors, doc: Mapping[str, Any], *, required: bool) -> dict[
         fields["source"] = source
     severity = opt_str(errors, payload, "severity", "payload", required=True, blank_ok=False)
     if severity is not None:
-        if severity in SEVERITY_VALUES:
-            fields["severity"] = Severity(severity)
+        if severity in _SEVERITY_BY_NAME:
+            fields["severity"] = _SEVERITY_BY_NAME[severity]
         else:
             errors.add(
                 "payload.severity",
@@ -147,6 +148,8 @@ def _payload(errors: Errors, doc: Mapping[str, Any], *, required: bool) -> dict[
 
 def _links(errors: Errors, doc: Mapping[str, Any]) -> list[str]:
     links: list[str] = []
+    if all(name not in doc for name in _LINK_FIELDS):
+        return links
     for index, item in enumerate(opt_list(errors, doc, "links") or []):
         where = path_of("links", index)
         if not isinstance(item, dict):

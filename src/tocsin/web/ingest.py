@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 import uuid
@@ -9,7 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from fastapi import Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 from starlette.routing import Match, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -44,8 +45,17 @@ def _log_misconfigured(integration: IntegrationRef, exc: PayloadError) -> None:
     )
 
 
-def _problem(status: int, detail: str, **extra: Any) -> JSONResponse:
-    return JSONResponse(
+# One encoder for every answer (JSONResponse builds a new one each time), spelled as
+# JSONResponse spells it.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+
+def _json(content: Any, status: int, media_type: str = "application/json") -> Response:
+    return Response(_ENCODER.encode(content).encode(), status_code=status, media_type=media_type)
+
+
+def _problem(status: int, detail: str, **extra: Any) -> Response:
+    return _json(
         {
             "type": "about:blank",
             "title": "Alert refused",
@@ -53,21 +63,19 @@ def _problem(status: int, detail: str, **extra: Any) -> JSONResponse:
             "detail": detail,
             **extra,
         },
-        status_code=status,
-        media_type="application/problem+json",
+        status,
+        "application/problem+json",
     )
 
 
 # PagerDuty Events API v2 --------------------------------------------------------------------
 
 
-def _pd_invalid(message: str, errors: list[str], status: int = 400) -> JSONResponse:
-    return JSONResponse(
-        {"status": "invalid event", "message": message, "errors": errors}, status_code=status
-    )
+def _pd_invalid(message: str, errors: list[str], status: int = 400) -> Response:
+    return _json({"status": "invalid event", "message": message, "errors": errors}, status)
 
 
-async def pagerduty_enqueue(request: Request) -> JSONResponse:
+async def pagerduty_enqueue(request: Request) -> Response:
     app = get_app(request)
     body = await request.body()
     try:
@@ -87,9 +95,7 @@ async def pagerduty_enqueue(request: Request) -> JSONResponse:
         )
     outcomes = await _store(app, integration, parsed.alerts)
     dedup_key = outcomes[0].dedup_key if outcomes else None
-    return JSONResponse(
-        {"status": "success", "message": "Event processed", "dedup_key": dedup_key}, status_code=202
-    )
+    return _json({"status": "success", "message": "Event processed", "dedup_key": dedup_key}, 202)
 
 
 # Opsgenie Alert API ---------------------------------------------------------------------------
@@ -103,14 +109,14 @@ def _genie_key(request: Request) -> str:
     return request.query_params.get("apiKey", "")
 
 
-def _opsgenie_answer(started: float) -> JSONResponse:
-    return JSONResponse(
+def _opsgenie_answer(started: float) -> Response:
+    return _json(
         {
             "result": "Request will be processed",
             "took": round(time.perf_counter() - started, 3),
             "requestId": str(uuid.uuid4()),
         },
-        status_code=202,
+        202,
     )
 
 
@@ -122,18 +128,18 @@ def _opsgenie_integration(app: Tocsin, request: Request) -> IntegrationRef | Non
     return integration
 
 
-def _opsgenie_error(message: str, status: int, started: float) -> JSONResponse:
-    return JSONResponse(
+def _opsgenie_error(message: str, status: int, started: float) -> Response:
+    return _json(
         {
             "message": message,
             "took": round(time.perf_counter() - started, 3),
             "requestId": str(uuid.uuid4()),
         },
-        status_code=status,
+        status,
     )
 
 
-async def opsgenie_create(request: Request) -> JSONResponse:
+async def opsgenie_create(request: Request) -> Response:
     started = time.perf_counter()
     app = get_app(request)
     integration = _opsgenie_integration(app, request)
@@ -152,7 +158,7 @@ async def opsgenie_create(request: Request) -> JSONResponse:
     return _opsgenie_answer(started)
 
 
-async def opsgenie_action(request: Request) -> JSONResponse:
+async def opsgenie_action(request: Request) -> Response:
     identifier = str(request.path_params["identifier"])
     action = str(request.path_params["action"])
     started = time.perf_counter()
@@ -189,7 +195,7 @@ def _bearer_or_query_key(request: Request) -> str:
     return request.query_params.get("key", "")
 
 
-async def ingest(request: Request, kind: str) -> JSONResponse:
+async def ingest(request: Request, kind: str) -> Response:
     app = get_app(request)
     integration = app.integrations.by_key(_bearer_or_query_key(request))
     if integration is None or not integration.enabled:
@@ -221,7 +227,7 @@ async def ingest(request: Request, kind: str) -> JSONResponse:
             errors=[{"field": e.field, "message": e.message} for e in exc.errors],
         )
     outcomes = await _store(app, integration, parsed.alerts)
-    return JSONResponse(
+    return _json(
         {
             "status": "accepted",
             "alerts": len(outcomes),
@@ -231,12 +237,12 @@ async def ingest(request: Request, kind: str) -> JSONResponse:
                 for o in outcomes
             ],
         },
-        status_code=202,
+        202,
     )
 
 
 def _endpoint(kind: str) -> Any:
-    async def endpoint(request: Request) -> JSONResponse:
+    async def endpoint(request: Request) -> Response:
         return await ingest(request, kind)
 
     endpoint.__name__ = f"ingest_{kind}"
