@@ -49,6 +49,10 @@ def serve(
         },
     )
     receivers: Receivers | None = None
+    # uvicorn stops gracefully on SIGTERM, then restores the handler it found and raises
+    # the signal again; with Python's default handler that kills the process before the
+    # `finally` below runs (receivers, engine lease, database left as they were).
+    signal.signal(signal.SIGTERM, _exit_quietly)
     try:
         receivers = start_receivers(app, settings)
         # With several workers uvicorn supervises them (see tocsin.web.worker).
@@ -68,6 +72,11 @@ def serve(
         if engine is not None:
             engine.stop()
         app.dispose()
+        log.info("Tocsin stopped")
+
+
+def _exit_quietly(_signum: int, _frame: object) -> None:
+    raise SystemExit(0)
 
 
 def worker() -> None:
