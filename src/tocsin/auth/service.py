@@ -24,7 +24,7 @@ from tocsin.auth.schemas import (
     UserPatch,
 )
 from tocsin.auth.secrets import (
-    DUMMY_HASH,
+    dummy_hash,
     hash_password,
     new_token,
     token_digest,
@@ -444,7 +444,7 @@ class AuthService:
         email = email.strip().lower()
         with self.db.unit_of_work() as uow:
             user = uow.session.scalar(select(User).where(User.email == email))
-            ok = verify_password(user.password_hash if user else DUMMY_HASH, password)
+            ok = verify_password(user.password_hash if user else dummy_hash(), password)
             if user is None or not ok or not user.active:
                 reason = "inactive" if user is not None and ok else "bad credentials"
                 self._event(

@@ -5,17 +5,17 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-import uvicorn
 
 from tocsin.bootstrap import build
 from tocsin.logs import configure_logging
-from tocsin.receivers import Receivers, start_receivers
 from tocsin.settings import load_settings
-from tocsin.web.app import create_app
 from tocsin.workers.engine import Engine
+
+if TYPE_CHECKING:
+    from tocsin.receivers import Receivers
 
 log = logging.getLogger("tocsin")
 
@@ -30,6 +30,13 @@ def serve(
 ) -> None:
     """Migrate the database if needed, then run the web UI, API, ingest receivers (syslog,
     SMTP, when their ports are set) and background engine."""
+    # The web stack is imported here, not with the module: every other command starts
+    # faster without it.
+    import uvicorn
+
+    from tocsin.receivers import start_receivers
+    from tocsin.web.app import create_app
+
     settings = load_settings()
     configure_logging(fmt=settings.log_format, level=settings.log_level)
     app = build(settings)

@@ -13,14 +13,17 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+from typing import TYPE_CHECKING
 
 from tocsin.bootstrap import Tocsin
 from tocsin.receivers.peers import AllowList
-from tocsin.receivers.smtp_server import SmtpReceiver
 from tocsin.receivers.syslog_server import SyslogReceiver
 from tocsin.settings import Settings
 
-__all__ = ["Receivers", "SmtpReceiver", "SyslogReceiver", "start_receivers"]
+if TYPE_CHECKING:  # aiosmtpd takes ~60 ms to import: only when SMTP is configured
+    from tocsin.receivers.smtp_server import SmtpReceiver
+
+__all__ = ["Receivers", "SyslogReceiver", "start_receivers"]
 
 log = logging.getLogger("tocsin.receivers")
 
@@ -81,6 +84,8 @@ class Receivers:
                 extra={"host": syslog[0], "port": port, "protocols": "udp,tcp"},
             )
         if smtp is not None:
+            from tocsin.receivers.smtp_server import SmtpReceiver
+
             self.smtp = SmtpReceiver(self.app)
             port = await self.smtp.start(*smtp)
             log.info("smtp receiver listening", extra={"host": smtp[0], "port": port})
