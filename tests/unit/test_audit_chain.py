@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tocsin.audit.chain import GENESIS, ChainRecord, entry_hash, first_break
+from tocsin.audit.service import _string_keys, _string_keys_loop
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -120,3 +121,34 @@ def test_any_single_alteration_is_detected(n: int, data: st.DataObject) -> None:
     problem = first_break(records, head_seq=seq, head_hash=digest)
     assert problem is not None
     assert problem.seq == index + 1
+
+
+# Event data as subscribers see it: scalars, lists, tuples and dicts whose keys are mostly
+# text, sometimes numbers (which a JSON column gives back as text).
+_scalars = st.none() | st.booleans() | st.integers() | st.text(max_size=5)
+_keys = st.text(max_size=5) | st.integers()
+_data = st.recursive(
+    _scalars,
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.tuples(inner, inner)
+        | st.dictionaries(_keys, inner, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+@given(st.dictionaries(st.text(max_size=5), _data, max_size=4))
+def test_the_fast_key_check_agrees_with_the_plain_walk(data: dict[str, object]) -> None:
+    assert _string_keys(data) == _string_keys_loop(data)
+
+
+def test_the_key_check_survives_data_deeper_than_the_recursion_limit() -> None:
+    deep: dict[str, object] = {}
+    cursor = deep
+    for _ in range(5000):
+        cursor["a"] = {}
+        cursor = cursor["a"]  # type: ignore[assignment]
+    assert _string_keys(deep)
+    cursor[1] = "x"  # type: ignore[index]
+    assert not _string_keys(deep)

@@ -22,12 +22,39 @@ from tocsin.db.raw import Columns, Raw
 from tocsin.db.session import Database
 
 _CONTAINERS = (dict, list, tuple)
+_SCALARS = frozenset((str, int, float, bool, type(None)))
 
 
-def _string_keys(data: dict[str, Any]) -> bool:
+def _string_keys(data: Any) -> bool:
     """True when every mapping inside has text keys: then the canonical spelling of the
-    data is also the canonical spelling of what the JSON column gives back. (A loop, not
-    recursion: it runs for every audit entry.)"""
+    data is also the canonical spelling of what the JSON column gives back. It runs for
+    every audit entry, so exact type checks first; data nested deeper than the
+    interpreter's recursion limit takes the loop below instead."""
+    try:
+        return _string_keys_fast(data)
+    except RecursionError:
+        return _string_keys_loop(data)
+
+
+def _string_keys_fast(value: Any) -> bool:
+    kind = type(value)
+    if kind is dict:
+        for key, item in value.items():
+            if type(key) is not str:
+                return False
+            if type(item) not in _SCALARS and not _string_keys_fast(item):
+                return False
+        return True
+    if kind is list or kind is tuple:
+        return all(type(item) in _SCALARS or _string_keys_fast(item) for item in value)
+    if isinstance(value, dict):  # a dict subclass: checked the same way
+        return _string_keys_fast(dict(value))
+    if isinstance(value, list | tuple):
+        return _string_keys_fast(list(value))
+    return True
+
+
+def _string_keys_loop(data: Any) -> bool:
     pending: list[Any] = [data]
     while pending:
         value = pending.pop()
@@ -37,9 +64,9 @@ def _string_keys(data: dict[str, Any]) -> bool:
                     return False
                 if isinstance(item, _CONTAINERS):
                     pending.append(item)
-        elif isinstance(value, dict):  # a dict subclass: checked the same way
+        elif isinstance(value, dict):
             pending.append(dict(value))
-        else:
+        elif isinstance(value, _CONTAINERS):
             pending.extend(item for item in value if isinstance(item, _CONTAINERS))
     return True
 

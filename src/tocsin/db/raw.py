@@ -201,4 +201,9 @@ class Raw:
 def json_text(value: Any) -> str:
     """A JSON column's value as SQLAlchemy's JSON type writes it (PostgreSQL casts the
     untyped text to json on insert)."""
+    if not value and type(value) in _EMPTY:  # labels, tags: often empty
+        return _EMPTY[type(value)]
     return json.dumps(value)
+
+
+_EMPTY = {dict: "{}", list: "[]"}
