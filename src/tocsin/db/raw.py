@@ -206,4 +206,4 @@ def json_text(value: Any) -> str:
     return json.dumps(value)
 
 
-_EMPTY = {dict: "{}", list: "[]"}
+_EMPTY: dict[type, str] = {dict: "{}", list: "[]"}

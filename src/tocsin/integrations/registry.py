@@ -15,6 +15,9 @@ def register(kind: IntegrationType) -> IntegrationType:
 
 
 def get(name: str) -> IntegrationType:
+    kind = _TYPES.get(name)
+    if kind is not None:  # the hot path: once loaded, a look-up
+        return kind
     load_builtins()
     try:
         return _TYPES[name]

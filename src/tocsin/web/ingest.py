@@ -300,10 +300,13 @@ class SendersFirst:
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        # Most senders' paths have no parameters: one dictionary look-up finds them.
+        self._exact = {route.path: (route,) for route in routes if not route.param_convertors}
+        self._patterned = tuple(route for route in routes if route.param_convertors)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            for route in routes:
+            for route in self._exact.get(scope["path"], self._patterned):
                 match, child_scope = route.matches(scope)
                 if match is Match.FULL:
                     scope.update(child_scope)
