@@ -3,12 +3,15 @@ PostgreSQL, the app built on it with a frozen clock, and an HTTP client."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, TypeVar
 
 import psycopg
 import pytest
@@ -157,3 +160,13 @@ def make_user(
 def client(app: Tocsin) -> Iterator[TestClient]:
     with TestClient(create_app(app), raise_server_exceptions=False) as test_client:
         yield test_client
+
+
+T = TypeVar("T")
+
+
+def run_on_own_loop(main: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """asyncio.run on a thread of its own: another test's event loop (the browser tests')
+    may be running on this one."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(main())).result(timeout=60)

@@ -4,14 +4,13 @@ maintenance, acknowledge — with a frozen clock."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
-from typing import Any, TypeVar
 
 import pytest
 from sqlalchemy import func, select
 
+from tests.conftest import run_on_own_loop
 from tocsin.alerts.integrations import IntegrationRef
 from tocsin.alerts.models import Alert
 from tocsin.alerts.pipeline import Item
@@ -22,8 +21,6 @@ from tocsin.incidents.models import Incident
 from tocsin.integrations.base import AlertAction, NormalizedAlert, Severity
 
 from .conftest import Org
-
-T = TypeVar("T")
 
 
 def integration(org: Org, **config: object) -> IntegrationRef:
@@ -262,13 +259,6 @@ def test_mail_reply_comments_and_known_sender_is_requester(org: Org) -> None:
     stranger = fire(org, ref, "email:<3@mail>", reporter="mallory@evil.test", reply_to="INC9999999")
     assert stranger.result == "created"  # type: ignore[attr-defined]
     assert org.app.incidents.get(org.admin, stranger.incident_number).requester is None  # type: ignore[attr-defined]
-
-
-def run_on_own_loop(main: Callable[[], Coroutine[Any, Any, T]]) -> T:
-    """asyncio.run on a thread of its own: another test's event loop (the browser tests')
-    may be running on this one."""
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(lambda: asyncio.run(main())).result(timeout=60)
 
 
 def test_loop_batcher_commits_what_arrives_together_in_one_transaction(org: Org) -> None:

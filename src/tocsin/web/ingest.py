@@ -11,6 +11,7 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import Response
+from starlette.requests import ClientDisconnect
 from starlette.routing import Match, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -293,6 +294,30 @@ routes: list[Route] = [
 ]
 
 
+class _ReadRequest(Request):
+    """A request whose body was read already (Starlette reads it through an async
+    generator: a few microseconds of every alert)."""
+
+    def __init__(self, scope: Scope, receive: Receive, body: bytes) -> None:
+        super().__init__(scope, receive)
+        self._whole_body = body
+
+    async def body(self) -> bytes:
+        return self._whole_body
+
+
+async def _read_body(receive: Receive) -> bytes:
+    body = b""
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientDisconnect()
+        chunk: bytes = message.get("body", b"")
+        body += chunk
+        if not message.get("more_body", False):
+            return body
+
+
 class SendersFirst:
     """Middleware: the senders' routes are matched before FastAPI's router, which walks
     every API and console route with per-route bookkeeping before reaching them (measured:
@@ -313,7 +338,8 @@ class SendersFirst:
                     # The endpoint itself, without Starlette's per-request wrapper: these
                     # endpoints raise nothing it would turn into an answer (an unexpected
                     # error still reaches the server-error handler outside).
-                    response = await route.endpoint(Request(scope, receive))
+                    body = await _read_body(receive)
+                    response = await route.endpoint(_ReadRequest(scope, receive, body))
                     await response(scope, receive, send)
                     return
         await self.app(scope, receive, send)

@@ -35,8 +35,7 @@ class RequestMiddleware:
             return
         started = time.perf_counter()
         status_holder: dict[str, Any] = {"status": 500}
-        headers = dict(scope.get("headers") or [])
-        declared = headers.get(b"content-length")
+        declared = _content_length(scope)
         if declared is not None and declared.isdigit() and int(declared) > self.max_body:
             await _refuse(
                 send,
@@ -100,13 +99,22 @@ class RequestMiddleware:
             )
 
 
+def _content_length(scope: Scope) -> bytes | None:
+    for name, value in scope.get("headers") or ():
+        if name == b"content-length":
+            return bytes(value)
+    return None
+
+
 class _BodyTooLarge(Exception):
     pass
 
 
 def _has_nul(scope: Scope) -> bool:
     raw = (scope.get("raw_path") or b"") + b"?" + (scope.get("query_string") or b"")
-    return b"\x00" in raw or b"%00" in raw.lower() or "\x00" in scope.get("path", "")
+    if b"\x00" in raw or "\x00" in scope.get("path", ""):
+        return True
+    return b"%" in raw and b"%00" in raw.lower()
 
 
 async def _refuse(send: Send, status: int, title: str, detail: str) -> None:
