@@ -288,6 +288,27 @@ def test_loop_batcher_commits_what_arrives_together_in_one_transaction(org: Org)
     assert all(len(numbers) == 1 for numbers in by_key.values())
 
 
+def test_loop_batcher_a_sender_hanging_up_does_not_stop_its_neighbours(org: Org) -> None:
+    ref = integration(org)
+
+    def item(key: str) -> Item:
+        return Item(ref, NormalizedAlert(action=AlertAction.TRIGGER, dedup_key=key, summary=key))
+
+    async def senders() -> list[object]:
+        tasks = [
+            asyncio.ensure_future(org.app.batcher.store([item(f"hang-{i}")])) for i in range(3)
+        ]
+        await asyncio.sleep(0)  # all three are queued for the same batch
+        tasks[1].cancel()  # its sender hung up
+        return list(await asyncio.gather(*tasks, return_exceptions=True))
+
+    first, hung_up, third = run_on_own_loop(senders)
+    assert isinstance(hung_up, asyncio.CancelledError)
+    assert first[0].result == third[0].result == "created"  # type: ignore[index]
+    # the batch was written whole: the hung-up sender's retry finds its alert live
+    assert counts(org) == (3, 3)
+
+
 def test_loop_batcher_isolates_a_failing_request(org: Org) -> None:
     ref = integration(org)
     real = org.app.alerts.ingest

@@ -109,8 +109,9 @@ class LoopBatcher:
             task = loop.create_task(self._drain(queue_))
             self._tasks.add(task)  # the loop keeps only a weak reference
             task.add_done_callback(self._tasks.discard)
-        # Shielded: a sender hanging up must not cancel the write its neighbours wait on.
-        return await asyncio.shield(future)
+        # A sender that hangs up cancels only its own future: the batch is written by the
+        # drain task, which no request owns, and `_settle` skips cancelled futures.
+        return await future
 
     async def _drain(self, queue_: _LoopQueue) -> None:
         pending = queue_.pending
