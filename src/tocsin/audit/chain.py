@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+
+from tocsin.core.jsontext import json_encoder
 
 GENESIS = "0" * 64
 
@@ -26,14 +27,12 @@ class ChainRecord:
     hash: str
 
 
-_CANONICAL = json.JSONEncoder(
-    sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
-)
+_CANONICAL = json_encoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
 def canonical(value: Any) -> str:
     """The one JSON spelling that is hashed: sorted keys, no spaces, UTF-8 as is."""
-    return _CANONICAL.encode(value)
+    return _CANONICAL(value)
 
 
 def entry_hash(

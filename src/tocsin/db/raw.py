@@ -9,7 +9,6 @@ exactly as the ORM's column types store them, so the ORM reads them back unchang
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -17,6 +16,8 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy.orm import Session
+
+from tocsin.core.jsontext import json_encoder
 
 
 @lru_cache(maxsize=512)
@@ -203,7 +204,10 @@ def json_text(value: Any) -> str:
     untyped text to json on insert)."""
     if not value and type(value) in _EMPTY:  # labels, tags: often empty
         return _EMPTY[type(value)]
-    return json.dumps(value)
+    return _JSON(value)
+
+
+_JSON = json_encoder()  # json.dumps's text
 
 
 _EMPTY: dict[type, str] = {dict: "{}", list: "[]"}

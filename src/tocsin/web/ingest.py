@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 import uuid
@@ -18,6 +17,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from tocsin.alerts.integrations import IntegrationRef
 from tocsin.alerts.pipeline import Item, Outcome
 from tocsin.bootstrap import Tocsin
+from tocsin.core.jsontext import json_encoder
 from tocsin.integrations import opsgenie, pagerduty, registry
 from tocsin.integrations.base import NormalizedAlert, Parsed, PayloadError
 from tocsin.web.access import IntegrationKey, get_app
@@ -48,11 +48,11 @@ def _log_misconfigured(integration: IntegrationRef, exc: PayloadError) -> None:
 
 # One encoder for every answer (JSONResponse builds a new one each time), spelled as
 # JSONResponse spells it.
-_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+_ENCODE = json_encoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
 
 
 def _json(content: Any, status: int, media_type: str = "application/json") -> Response:
-    return Response(_ENCODER.encode(content).encode(), status_code=status, media_type=media_type)
+    return Response(_ENCODE(content).encode(), status_code=status, media_type=media_type)
 
 
 def _problem(status: int, detail: str, **extra: Any) -> Response:
