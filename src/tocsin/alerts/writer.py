@@ -26,6 +26,7 @@ import queue
 import threading
 import time
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -94,15 +95,22 @@ class LoopBatcher:
             weakref.WeakKeyDictionary()
         )
         self._tasks: set[asyncio.Task[None]] = set()
+        # The last loop's queue, found without the dictionary's look-up (a weak reference,
+        # like the dictionary's: a finished loop is not kept alive here).
+        self._last_loop: Callable[[], asyncio.AbstractEventLoop | None] = lambda: None
+        self._last_queue: _LoopQueue | None = None
 
     async def store(self, items: list[Item]) -> list[Outcome]:
         if not items:
             return []
         loop = asyncio.get_running_loop()
         future: asyncio.Future[list[Outcome]] = loop.create_future()
-        queue_ = self._queues.get(loop)
-        if queue_ is None:
-            queue_ = self._queues[loop] = _LoopQueue([])
+        queue_ = self._last_queue if self._last_loop() is loop else None
+        if queue_ is None:  # not the usual case (one server loop): the dictionary
+            queue_ = self._queues.get(loop)
+            if queue_ is None:
+                queue_ = self._queues[loop] = _LoopQueue([])
+            self._last_loop, self._last_queue = weakref.ref(loop), queue_
         queue_.pending.append(_Request(items, future))
         if not queue_.writing:
             queue_.writing = True

@@ -45,13 +45,14 @@ def placeholders(count: int) -> str:
 class Raw:
     """The driver cursor of a session's connection (same transaction as the session)."""
 
-    __slots__ = ("_connection", "_cursor", "postgres")
+    __slots__ = ("_connection", "_cursor", "_last_at", "postgres")
 
     def __init__(self, session: Session) -> None:
         connection = session.connection()
         self.postgres = connection.dialect.name == "postgresql"
         self._connection = connection.connection
         self._cursor = connection.connection.cursor()
+        self._last_at: tuple[datetime | None, str] = (None, "")
 
     @classmethod
     def of(cls, session: Session) -> Raw:
@@ -193,7 +194,9 @@ class Raw:
             raise ValueError("naive datetimes are not stored; pass an aware UTC datetime")
         if self.postgres:
             return value
-        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+        if value is not self._last_at[0]:  # a batch asks for its one `now` several times
+            self._last_at = (value, value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f"))
+        return self._last_at[1]
 
     def flag(self, value: bool) -> Any:
         return value if self.postgres else int(value)
