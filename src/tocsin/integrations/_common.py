@@ -274,16 +274,16 @@ def _opt_of(
 ) -> Any:
     """The field when it is of the `expected` JSON type; else None, and an error when it is
     present (or required)."""
-    path = path_of(prefix, key)
     value = obj.get(key)
+    if isinstance(value, expected):
+        return value  # the common case: no path to spell
+    path = path_of(prefix, key)
     if value is None:
         if required:
             errors.add(path, f"'{path}' is missing")
         return None
-    if not isinstance(value, expected):
-        errors.add(path, f"'{path}' must be {noun}, not {kind(value)}")
-        return None
-    return value
+    errors.add(path, f"'{path}' must be {noun}, not {kind(value)}")
+    return None
 
 
 def str_map(
@@ -293,10 +293,12 @@ def str_map(
     value = opt_obj(errors, obj, key, prefix)
     if value is None:
         return {}
-    path = path_of(prefix, key)
     result: dict[str, str] = {}
     for name, item in value.items():
-        where = path_of(path, name)
+        if type(item) is str and len(item) <= max_len:
+            result[name] = item  # the common case: no path to spell
+            continue
+        where = path_of(path_of(prefix, key), name)
         if not isinstance(item, str):
             errors.add(where, f"'{where}' must be a string, not {kind(item)}")
         elif len(item) > max_len:
