@@ -5,21 +5,17 @@ and the process exits 0."""
 from __future__ import annotations
 
 import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 from sqlalchemy import func, select
 
+from tests.reliability.serving import start_serve, wait_ready
 from tests.reliability.test_kill import _free_port, _routing_key, _server_env
 from tocsin.alerts.models import Alert
 from tocsin.bootstrap import build
 from tocsin.settings import Settings
-
-STARTUP_LIMIT = 60.0
 
 
 @pytest.mark.parametrize("workers", [1, 2])
@@ -29,33 +25,10 @@ def test_sigterm_stops_the_server_in_order(database_url: str, tmp_path: Path, wo
     log_path = tmp_path / "serve.log"
     env = {**_server_env(database_url), "TOCSIN_LOG_LEVEL": "INFO"}
     with log_path.open("wb") as log:
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-c",
-                "from tocsin.cli.main import main; main()",
-                "serve",
-                "--port",
-                str(port),
-                "--workers",
-                str(workers),
-            ],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+        server = start_serve(port, workers, env, log)
         try:
-            deadline = time.monotonic() + STARTUP_LIMIT
             with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
-                while True:
-                    try:
-                        if client.get("/readyz").status_code == 200:
-                            break
-                    except httpx.TransportError:
-                        pass
-                    assert server.poll() is None, log_path.read_text()
-                    assert time.monotonic() < deadline, "the server did not come up"
-                    time.sleep(0.1)
+                wait_ready(server, client, log_path)
                 for n in range(5):
                     event = {
                         "routing_key": key,

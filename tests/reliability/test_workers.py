@@ -5,20 +5,17 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import httpx
 from sqlalchemy import func, select
 
+from tests.reliability.serving import start_serve, wait_ready
 from tests.reliability.test_kill import _free_port, _routing_key, _server_env
 from tocsin.alerts.models import Alert
 from tocsin.bootstrap import build
 from tocsin.settings import Settings
-
-STARTUP_LIMIT = 60.0
 
 
 def _children(pid: int) -> list[int]:
@@ -49,35 +46,13 @@ def test_workers_share_the_port_and_die_with_the_main_process(
 ) -> None:
     key = _routing_key(database_url)
     port = _free_port()
-    log = (tmp_path / "serve.log").open("wb")
-    main = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "from tocsin.cli.main import main; main()",
-            "serve",
-            "--port",
-            str(port),
-            "--workers",
-            "2",
-        ],
-        env=_server_env(database_url),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    log_path = tmp_path / "serve.log"
+    log = log_path.open("wb")
+    main = start_serve(port, 2, _server_env(database_url), log)
     workers: list[int] = []
     try:
-        deadline = time.monotonic() + STARTUP_LIMIT
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
-            while True:
-                try:
-                    if client.get("/readyz").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                assert main.poll() is None, (tmp_path / "serve.log").read_text()
-                assert time.monotonic() < deadline, "the workers did not come up"
-                time.sleep(0.1)
+            wait_ready(main, client, log_path)
             for n in range(40):
                 event = {
                     "routing_key": key,
