@@ -64,14 +64,21 @@ _BUMP = (
 )
 
 
-def _live_statement(raw: Raw, integration_ids: list[int], keys: list[str]) -> Statement:
+def _keys_statement(
+    raw: Raw, integration_ids: list[int], keys: list[str], flap_since: datetime | None
+) -> Statement:
+    """The alerts with these keys that are live, or (with `flap_since`) resolved since
+    then: one look-up of each key for both questions."""
     integrations, p1 = raw.any_of("integration_id", "bigint", integration_ids)
     dedup, p2 = raw.any_of("dedup_key", "text", keys)
     sql = (
-        f"SELECT id, integration_id, dedup_key, incident_id FROM alerts "
-        f"WHERE {_LIVE} AND {integrations} AND {dedup}"
+        "SELECT id, integration_id, dedup_key, incident_id, status, resolved_at FROM alerts "
+        f"WHERE {integrations} AND {dedup} AND "
     )
-    return sql, [*p1, *p2], True
+    if flap_since is None:
+        return sql + _LIVE, [*p1, *p2], True
+    when = f"({_LIVE} OR (status = 'resolved' AND resolved_at >= ?))"
+    return sql + when, [*p1, *p2, raw.at(flap_since)], True
 
 
 def _numbers(raw: Raw, incident_ids: set[int]) -> dict[int, str]:
@@ -347,30 +354,20 @@ def _look_up(
         for item, group in zip(items, groups, strict=True)
         if group is not None
     }
-    statements: list[Statement] = [_live_statement(raw, integration_ids, sorted(set(keys)))]
-    flap = _flap_statement(raw, flap_windows, set(keys), now)
+    longest = max(flap_windows.values(), default=0)
+    flap_since = now - timedelta(minutes=longest) if longest else None
+    statements: list[Statement] = [
+        _keys_statement(raw, integration_ids, sorted(set(keys)), flap_since)
+    ]
     group = _group_statement(raw, wanted, now)
-    statements += [s for s in (flap, group) if s is not None]
+    if group is not None:
+        statements.append(group)
     answers = raw.together(statements)
-    found = answers[0]
-    recent = _flap_result(raw, answers[1], flap_windows, now) if flap else set()
+    found = [row[:4] for row in answers[0] if row[4] != "resolved"]
+    resolved = [(row[1], row[2], row[5]) for row in answers[0] if row[4] == "resolved"]
+    recent = _flap_result(raw, resolved, flap_windows, now)
     grouped = _group_result(raw, answers[-1], wanted, now) if group else {}
     return found, recent, grouped
-
-
-def _flap_statement(
-    raw: Raw, windows: dict[int, int], keys: set[str], now: datetime
-) -> Statement | None:
-    longest = max(windows.values(), default=0)
-    if not keys or not longest:
-        return None
-    ids, p1 = raw.any_of("integration_id", "bigint", sorted(windows))
-    keys_, p2 = raw.any_of("dedup_key", "text", sorted(keys))
-    sql = (
-        "SELECT integration_id, dedup_key, resolved_at FROM alerts WHERE status = 'resolved' "
-        f"AND {ids} AND {keys_} AND resolved_at >= ?"
-    )
-    return sql, [*p1, *p2, raw.at(now - timedelta(minutes=longest))], True
 
 
 def _flap_result(
