@@ -308,6 +308,9 @@ def str_map(
     return result
 
 
+_GO_ZERO = "0001-01-01T00:00:00Z"  # Go's zero time, as Alertmanager spells an unset endsAt
+
+
 def opt_time(
     errors: Errors,
     obj: Mapping[str, Any],
@@ -318,7 +321,7 @@ def opt_time(
 ) -> datetime | None:
     """An ISO 8601 field. With `zero_is_none`, Go's zero time (year 1) means "not set"."""
     text = opt_str(errors, obj, key, prefix)
-    if text is None or (zero_is_none and not text.strip()):
+    if text is None or (zero_is_none and (text == _GO_ZERO or not text.strip())):
         return None
     try:
         moment = parse_time(text)
