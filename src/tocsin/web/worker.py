@@ -9,11 +9,12 @@ behind would keep serving the port with nobody supervising it.
 from __future__ import annotations
 
 import ctypes
+import multiprocessing
+import multiprocessing.connection
 import os
 import signal
 import sys
 import threading
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -28,7 +29,7 @@ _PR_SET_PDEATHSIG = 1
 
 
 def create() -> FastAPI:
-    _exit_with_parent(os.getppid())
+    _exit_with_parent()
     settings = load_settings()
     configure_logging(fmt=settings.log_format, level=settings.log_level)
     tocsin = build(settings)
@@ -43,17 +44,21 @@ def create() -> FastAPI:
     return app
 
 
-def _exit_with_parent(parent: int) -> None:
-    """SIGTERM when the main process dies (Linux asks the kernel; elsewhere a watcher)."""
+def _exit_with_parent() -> None:
+    """SIGTERM when the main process dies: the kernel's parent-death signal on Linux, and a
+    thread waiting on multiprocessing's sentinel for the parent (uvicorn spawns workers
+    with multiprocessing), which reads end-of-file once the parent is gone. The sentinel
+    also covers a main process that died while this worker was starting, before the
+    signal was asked for: by then `os.getppid()` already names the reaper."""
     if sys.platform.startswith("linux"):
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
-    if os.getppid() != parent:  # it died before the request above
-        os.kill(os.getpid(), signal.SIGTERM)
+    parent = multiprocessing.parent_process()
+    if parent is None or parent.sentinel is None:
+        return  # not started by multiprocessing: nobody to outlive
 
     def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(1.0)
+        multiprocessing.connection.wait([parent.sentinel])
         os.kill(os.getpid(), signal.SIGTERM)
 
     threading.Thread(target=watch, name="tocsin-parent-watch", daemon=True).start()
