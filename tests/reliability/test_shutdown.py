@@ -9,13 +9,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import func, select
 
-from tests.reliability.serving import start_serve, wait_ready
+from tests.reliability.serving import send_triggers, start_serve, stored_alerts, wait_ready
 from tests.reliability.test_kill import _free_port, _routing_key, _server_env
-from tocsin.alerts.models import Alert
-from tocsin.bootstrap import build
-from tocsin.settings import Settings
 
 
 @pytest.mark.parametrize("workers", [1, 2])
@@ -29,18 +25,7 @@ def test_sigterm_stops_the_server_in_order(database_url: str, tmp_path: Path, wo
         try:
             with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
                 wait_ready(server, client, log_path)
-                for n in range(5):
-                    event = {
-                        "routing_key": key,
-                        "event_action": "trigger",
-                        "dedup_key": f"shutdown-{n}",
-                        "payload": {
-                            "summary": f"Disk full {n}",
-                            "source": "h",
-                            "severity": "error",
-                        },
-                    }
-                    assert client.post("/v2/enqueue", json=event).status_code == 202
+                send_triggers(client, key, "shutdown", 5)
             server.send_signal(signal.SIGTERM)
             code = server.wait(timeout=30)
         finally:
@@ -54,9 +39,4 @@ def test_sigterm_stops_the_server_in_order(database_url: str, tmp_path: Path, wo
     if database_url.startswith("sqlite"):
         # the last connection closed: the WAL was copied back and removed
         assert not Path(database_url.removeprefix("sqlite:///") + "-wal").exists()
-    app = build(Settings(database_url=database_url, secret_key="x", engine_enabled=False))
-    try:
-        with app.db.read() as session:
-            assert session.scalar(select(func.count()).select_from(Alert)) == 5
-    finally:
-        app.dispose()
+    assert stored_alerts(database_url) == 5
