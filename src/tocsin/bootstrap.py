@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
 
 from tocsin.alerts.integrations import IntegrationService
 from tocsin.alerts.service import AlertService
@@ -16,11 +17,13 @@ from tocsin.audit.service import append_events
 from tocsin.auth.service import AuthService
 from tocsin.catalog.service import CatalogService
 from tocsin.core.clock import Clock, SystemClock
+from tocsin.core.events import DomainEvent
 from tocsin.db import migrate
 from tocsin.db.engine import build_engine, normalise_url
 from tocsin.db.session import Database
 from tocsin.incidents.actions import IncidentActions
 from tocsin.incidents.service import IncidentService
+from tocsin.notifications.outbox import enqueue_events
 from tocsin.settings import Settings
 
 log = logging.getLogger("tocsin")
@@ -68,11 +71,17 @@ def _secret_key(settings: Settings) -> str:
     return secrets.token_urlsafe(32)
 
 
+def record_events(session: Session, events: list[DomainEvent]) -> None:
+    """What every transaction records of its events, before it commits: the audit chain,
+    and the outbox messages that point at their audit entries."""
+    enqueue_events(session, events, append_events(session, events))
+
+
 def build(settings: Settings, *, clock: Clock | None = None) -> Tocsin:
     clock = clock or SystemClock()
     engine = build_engine(settings.database_url, pool_size=settings.db_pool_size)
     db = Database(engine, clock)
-    db.subscribe(append_events)
+    db.subscribe(record_events)
     incidents = IncidentService(db, clock, priority_matrix=settings.priority_matrix)
     actions = IncidentActions(incidents, auto_close_days=settings.auto_close_days)
     alerts = AlertService(db, clock, actions, matrix=settings.priority_matrix)

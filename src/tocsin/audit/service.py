@@ -94,20 +94,21 @@ _AUDIT_COLUMNS: Columns = (
 _SET_HEAD_HASH = "UPDATE audit_head SET hash = ? WHERE id = 1"
 
 
-def append_events(session: Session, events: list[DomainEvent]) -> None:
-    """Subscriber: chain every event of this transaction onto the log, before commit.
+def append_events(session: Session, events: list[DomainEvent]) -> list[int]:
+    """Chain every event of this transaction onto the log, before commit; answers their
+    sequence numbers, in order.
 
     The UPDATE of the single head row is the serialisation point: concurrent transactions
     on PostgreSQL queue behind its row lock, SQLite has one writer anyway. Appending at
     commit time keeps that lock held for microseconds, not for the whole transaction.
     """
     if not events:
-        return
+        return []
     raw = Raw.of(session)
     head = raw.one(_ADVANCE_HEAD, (len(events),))
     if head is None:
         raise LookupError("the audit head row is missing; run the migrations")
-    seq = int(head[0]) - len(events)
+    seq = first = int(head[0]) - len(events)
     prev = str(head[1])
     rows = []
     stamped: tuple[Any, Any] = (None, None)  # (datetime, stored form): events share times
@@ -146,6 +147,7 @@ def append_events(session: Session, events: list[DomainEvent]) -> None:
     with raw.batched():
         raw.insert("audit_log", _AUDIT_COLUMNS, rows)
         raw.run(_SET_HEAD_HASH, (prev,))
+    return list(range(first + 1, seq + 1))
 
 
 def record(db: Database, event: DomainEvent) -> None:

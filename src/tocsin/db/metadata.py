@@ -10,6 +10,7 @@ from tocsin.db import counters as _counters
 from tocsin.db import locks as _locks
 from tocsin.db.base import Base
 from tocsin.incidents import models as _incidents
+from tocsin.notifications import models as _notifications
 
 metadata = Base.metadata
 __all__ = [
@@ -20,5 +21,6 @@ __all__ = [
     "_counters",
     "_incidents",
     "_locks",
+    "_notifications",
     "metadata",
 ]

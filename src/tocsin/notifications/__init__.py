@@ -1,0 +1,1 @@
+"""Notifications: the outbox every change of an incident writes in its own transaction."""
