@@ -340,6 +340,10 @@ async def open_loop(
 
 
 def bench(db: str, args: argparse.Namespace) -> dict[str, Any]:
+    """The yardstick and Tocsin run side by side, and the runs alternate (yardstick,
+    PagerDuty, Alertmanager) for `--rounds` rounds: on a shared VM the machine's speed
+    drifts by 10-20% within minutes, and a ratio taken from runs minutes apart would
+    measure the drift. Each figure is the median of its rounds."""
     connections = args.connections or (8 if db == "sqlite" else 32)
     url = fresh_database(db)
     keys = prepare(url, history=args.history)
@@ -348,49 +352,78 @@ def bench(db: str, args: argparse.Namespace) -> dict[str, Any]:
         "connections": connections,
         "workers": args.workers,
         "seconds": args.seconds,
+        "rounds": args.rounds,
         "history": args.history,
     }
-    port = free_port()
-    minimal = start("minimal", url, port, args.workers)
+    minimal_port, tocsin_port = free_port(), free_port()
+    minimal = start("minimal", url, minimal_port, args.workers)
+    server = start("tocsin", url, tocsin_port, args.workers)
+    runs: dict[str, list[dict[str, Any]]] = {"minimal_app": [], **{p: [] for p in PAYLOADS}}
     try:
-        wrk(port, payload="pagerduty", key=keys["pagerduty"], connections=connections, seconds=2)
-        result["minimal_app"] = wrk(
-            port,
+        wrk(minimal_port, payload="pagerduty", key="", connections=connections, seconds=2)
+        wrk(
+            tocsin_port,
             payload="pagerduty",
             key=keys["pagerduty"],
             connections=connections,
-            seconds=args.seconds,
+            seconds=2,
+        )
+        for _ in range(args.rounds):
+            runs["minimal_app"].append(
+                wrk(
+                    minimal_port,
+                    payload="pagerduty",
+                    key=keys["pagerduty"],
+                    connections=connections,
+                    seconds=args.seconds,
+                )
+            )
+            for payload in PAYLOADS:
+                runs[payload].append(
+                    measure(url, tocsin_port, payload, keys[payload], connections, args.seconds)
+                )
+        stop(minimal)
+        settle(url)
+        result["latency_at_rate"] = asyncio.run(
+            open_loop(tocsin_port, keys["pagerduty"], rate=args.rate, seconds=args.latency_seconds)
         )
     finally:
         stop(minimal)
-    port = free_port()
-    server = start("tocsin", url, port, args.workers)
-    try:
-        for payload in ("pagerduty", "alertmanager"):
-            before = count_alerts(url)
-            started = time.perf_counter()
-            measured = wrk(
-                port,
-                payload=payload,
-                key=keys[payload],
-                connections=connections,
-                seconds=args.seconds,
-            )
-            elapsed = time.perf_counter() - started
-            stored = count_alerts(url) - before
-            measured["alerts_stored"] = stored
-            measured["alerts_per_s"] = round(stored / elapsed, 1)
-            measured["ratio_to_minimal"] = round(
-                measured["requests_per_s"] / result["minimal_app"]["requests_per_s"], 3
-            )
-            result[payload] = measured
-        settle(url)
-        result["latency_at_rate"] = asyncio.run(
-            open_loop(port, keys["pagerduty"], rate=args.rate, seconds=args.latency_seconds)
-        )
-    finally:
         stop(server)
+    result["minimal_app"] = median_run(runs["minimal_app"], "requests_per_s")
+    for payload in PAYLOADS:
+        result[payload] = median_run(runs[payload], "alerts_per_s")
+        result[payload]["ratio_to_minimal"] = round(
+            result[payload]["requests_per_s"] / result["minimal_app"]["requests_per_s"], 3
+        )
     return result
+
+
+PAYLOADS = ("pagerduty", "alertmanager")
+
+
+def measure(
+    url: str, port: int, payload: str, key: str, connections: int, seconds: int
+) -> dict[str, Any]:
+    """One wrk run against Tocsin; alerts/s as counted in the database."""
+    before = count_alerts(url)
+    started = time.perf_counter()
+    measured = wrk(port, payload=payload, key=key, connections=connections, seconds=seconds)
+    elapsed = time.perf_counter() - started
+    stored = count_alerts(url) - before
+    measured["alerts_stored"] = stored
+    measured["alerts_per_s"] = round(stored / elapsed, 1)
+    return measured
+
+
+def median_run(runs: list[dict[str, Any]], by: str) -> dict[str, Any]:
+    """The run with the median `by` (the lower middle one of an even count), with every
+    round's figure beside it."""
+    ordered = sorted(runs, key=lambda r: r[by])
+    chosen = dict(ordered[(len(ordered) - 1) // 2])
+    chosen["rounds"] = [r[by] for r in runs]
+    chosen["requests_per_s_rounds"] = [r["requests_per_s"] for r in runs]
+    return chosen
 
 
 def settle(url: str) -> None:
@@ -406,7 +439,10 @@ def settle(url: str) -> None:
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", choices=("sqlite", "postgres", "both"), default="both")
-    parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument("--seconds", type=int, default=10, help="per run (default 10)")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="alternating rounds, medians kept (default 3)"
+    )
     parser.add_argument(
         "--connections", type=int, default=0, help="default: 8 for SQLite, 32 for PostgreSQL"
     )
@@ -439,15 +475,17 @@ def main(argv: Sequence[str] | None = None) -> None:
         minimal = result["minimal_app"]["requests_per_s"]
         print(
             f"\n{db}: {result['connections']} connections, {args.workers} worker process(es), "
-            f"{args.seconds} s per run; "
-            f"minimal ASGI app {minimal:,.0f} req/s"
+            f"{args.rounds} rounds of {args.seconds} s, medians; "
+            f"minimal ASGI app {minimal:,.0f} req/s "
+            f"(rounds: {', '.join(f'{x:,.0f}' for x in result['minimal_app']['rounds'])})"
         )
         for payload in ("pagerduty", "alertmanager"):
             r = result[payload]
             print(
                 f"  {payload:<13} {r['alerts_per_s']:>8,.0f} alerts/s stored  "
                 f"({r['requests_per_s']:,.0f} req/s, p50 {r['p50']}, p99 {r['p99']}, "
-                f"non-2xx {r['non_2xx']}, ratio {r['ratio_to_minimal']})"
+                f"non-2xx {r['non_2xx']}, ratio {r['ratio_to_minimal']}; "
+                f"rounds: {', '.join(f'{x:,.0f}' for x in r['rounds'])})"
             )
         lat = result["latency_at_rate"]
         print(
