@@ -179,7 +179,9 @@ def wait_ready(port: int, path: str, timeout: float = 30.0) -> None:
     raise RuntimeError(f"server on port {port} did not come up")
 
 
-def start(kind: str, url: str, port: int, workers: int = 1) -> subprocess.Popen[bytes]:
+def start(
+    kind: str, url: str, port: int, workers: int = 1, floor_key: str = ""
+) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "TOCSIN_WEB_WORKERS": str(workers),
@@ -188,14 +190,16 @@ def start(kind: str, url: str, port: int, workers: int = 1) -> subprocess.Popen[
         "TOCSIN_ENGINE_ENABLED": "false",
         "TOCSIN_LOG_LEVEL": "WARNING",
     }
-    if kind == "minimal":
+    if kind in ("minimal", "floor"):
+        env["FLOOR_DB"] = str(DATA / "floor-bench.db")
+        env["FLOOR_KEY"] = floor_key
         command = [
             sys.executable,
             "-m",
             "uvicorn",
             "--app-dir",
             str(HERE),
-            "minimal_app:app",
+            f"{kind}_app:app",
             "--host",
             "127.0.0.1",
             "--port",
@@ -358,7 +362,17 @@ def bench(db: str, args: argparse.Namespace) -> dict[str, Any]:
     minimal_port, tocsin_port = free_port(), free_port()
     minimal = start("minimal", url, minimal_port, args.workers)
     server = start("tocsin", url, tocsin_port, args.workers)
-    runs: dict[str, list[dict[str, Any]]] = {"minimal_app": [], **{p: [] for p in PAYLOADS}}
+    floor = None
+    if args.floor:
+        for old in DATA.glob("floor-bench.db*"):
+            old.unlink()
+        floor_port = free_port()
+        floor = start("floor", url, floor_port, 1, floor_key=keys["pagerduty"])
+    runs: dict[str, list[dict[str, Any]]] = {
+        "minimal_app": [],
+        **{p: [] for p in PAYLOADS},
+        **({f"floor_{p}": [] for p in PAYLOADS} if floor else {}),
+    }
     try:
         wrk(minimal_port, payload="pagerduty", key="", connections=connections, seconds=2)
         wrk(
@@ -378,11 +392,23 @@ def bench(db: str, args: argparse.Namespace) -> dict[str, Any]:
                     seconds=args.seconds,
                 )
             )
+            for payload in PAYLOADS if floor else ():
+                runs[f"floor_{payload}"].append(
+                    wrk(
+                        floor_port,
+                        payload=payload,
+                        key=keys["pagerduty"],
+                        connections=connections,
+                        seconds=args.seconds,
+                    )
+                )
             for payload in PAYLOADS:
                 runs[payload].append(
                     measure(url, tocsin_port, payload, keys[payload], connections, args.seconds)
                 )
         stop(minimal)
+        if floor:
+            stop(floor)
         settle(url)
         result["latency_at_rate"] = asyncio.run(
             open_loop(tocsin_port, keys["pagerduty"], rate=args.rate, seconds=args.latency_seconds)
@@ -390,12 +416,20 @@ def bench(db: str, args: argparse.Namespace) -> dict[str, Any]:
     finally:
         stop(minimal)
         stop(server)
+        if floor:
+            stop(floor)
     result["minimal_app"] = median_run(runs["minimal_app"], "requests_per_s")
     for payload in PAYLOADS:
         result[payload] = median_run(runs[payload], "alerts_per_s")
         result[payload]["ratio_to_minimal"] = round(
             result[payload]["requests_per_s"] / result["minimal_app"]["requests_per_s"], 3
         )
+    for payload in PAYLOADS if floor else ():
+        kept = median_run(runs[f"floor_{payload}"], "requests_per_s")
+        kept["ratio_to_minimal"] = round(
+            kept["requests_per_s"] / result["minimal_app"]["requests_per_s"], 3
+        )
+        result[f"floor_{payload}"] = kept
     return result
 
 
@@ -423,6 +457,7 @@ def median_run(runs: list[dict[str, Any]], by: str) -> dict[str, Any]:
     chosen = dict(ordered[(len(ordered) - 1) // 2])
     chosen["rounds"] = [r[by] for r in runs]
     chosen["requests_per_s_rounds"] = [r["requests_per_s"] for r in runs]
+    chosen["p99_rounds"] = [r["p99"] for r in runs]
     return chosen
 
 
@@ -459,6 +494,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         default=20_000,
         help="alerts already in the database (default 20,000)",
     )
+    parser.add_argument(
+        "--floor",
+        action="store_true",
+        help="also run bench/floor_app.py (the leanest group-commit design) in each round; "
+        "SQLite only",
+    )
     parser.add_argument("--rate", type=int, default=1000)
     parser.add_argument("--latency-seconds", type=int, default=10)
     args = parser.parse_args(argv)
@@ -487,6 +528,14 @@ def main(argv: Sequence[str] | None = None) -> None:
                 f"non-2xx {r['non_2xx']}, ratio {r['ratio_to_minimal']}; "
                 f"rounds: {', '.join(f'{x:,.0f}' for x in r['rounds'])})"
             )
+        for payload in PAYLOADS:
+            f = result.get(f"floor_{payload}")
+            if f:
+                print(
+                    f"  floor_app {payload:<13} {f['requests_per_s']:>6,.0f} req/s  "
+                    f"(p99 {f['p99']}, ratio {f['ratio_to_minimal']}; "
+                    f"rounds: {', '.join(f'{x:,.0f}' for x in f['rounds'])})"
+                )
         lat = result["latency_at_rate"]
         print(
             f"  at {lat['offered_per_s']:,} alerts/s offered: p50 {lat['p50_ms']} ms, "
