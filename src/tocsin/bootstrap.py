@@ -73,8 +73,9 @@ def _secret_key(settings: Settings) -> str:
 
 def record_events(session: Session, events: list[DomainEvent]) -> None:
     """What every transaction records of its events, before it commits: the audit chain,
-    and the outbox messages that point at their audit entries."""
-    enqueue_events(session, events, append_events(session, events))
+    and the outbox messages that point at their audit entries (one round trip for both
+    on PostgreSQL)."""
+    append_events(session, events, then=lambda seqs: enqueue_events(session, events, seqs))
 
 
 def build(settings: Settings, *, clock: Clock | None = None) -> Tocsin:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -94,16 +94,22 @@ _AUDIT_COLUMNS: Columns = (
 _SET_HEAD_HASH = "UPDATE audit_head SET hash = ? WHERE id = 1"
 
 
-def append_events(session: Session, events: list[DomainEvent]) -> list[int]:
-    """Chain every event of this transaction onto the log, before commit; answers their
-    sequence numbers, in order.
+def append_events(
+    session: Session,
+    events: list[DomainEvent],
+    *,
+    then: Callable[[list[int]], None] | None = None,
+) -> None:
+    """Chain every event of this transaction onto the log, before commit. `then` gets the
+    events' sequence numbers, in order, and may write more in the same round trip (the
+    outbox does).
 
     The UPDATE of the single head row is the serialisation point: concurrent transactions
     on PostgreSQL queue behind its row lock, SQLite has one writer anyway. Appending at
     commit time keeps that lock held for microseconds, not for the whole transaction.
     """
     if not events:
-        return []
+        return
     raw = Raw.of(session)
     head = raw.one(_ADVANCE_HEAD, (len(events),))
     if head is None:
@@ -147,7 +153,8 @@ def append_events(session: Session, events: list[DomainEvent]) -> list[int]:
     with raw.batched():
         raw.insert("audit_log", _AUDIT_COLUMNS, rows)
         raw.run(_SET_HEAD_HASH, (prev,))
-    return list(range(first + 1, seq + 1))
+        if then is not None:
+            then(list(range(first + 1, seq + 1)))
 
 
 def record(db: Database, event: DomainEvent) -> None:

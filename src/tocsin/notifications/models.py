@@ -13,8 +13,8 @@ from tocsin.db.base import Base
 class OutboxMessage(Base):
     """One event to deliver, written by the transaction that made it happen (so a message
     exists exactly when its change committed). The event itself is its audit entry
-    (`audit_seq`). `available_at` is when the next delivery
-    attempt may run; `delivered_at` stays empty until a sender has delivered it."""
+    (`audit_seq`). `available_at` is when the next delivery attempt may run;
+    `delivered_at` stays empty until a sender has delivered it."""
 
     __tablename__ = "outbox"
 
