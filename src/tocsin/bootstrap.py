@@ -11,15 +11,16 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from tocsin.alerts.integrations import IntegrationService
+from tocsin.alerts.pipeline import Item, Outcome
 from tocsin.alerts.service import AlertService
-from tocsin.alerts.writer import BatchWriter, LoopBatcher
 from tocsin.audit.service import append_events
-from tocsin.auth.service import AuthService
+from tocsin.auth.service import AuthService, Denial
 from tocsin.catalog.service import CatalogService
 from tocsin.core.clock import Clock, SystemClock
 from tocsin.core.events import DomainEvent
 from tocsin.db import migrate
 from tocsin.db.engine import build_engine, normalise_url
+from tocsin.db.group_commit import BatchWriter, LoopBatcher
 from tocsin.db.session import Database
 from tocsin.incidents.actions import IncidentActions
 from tocsin.incidents.service import IncidentService
@@ -42,8 +43,12 @@ class Tocsin:
     actions: IncidentActions
     integrations: IntegrationService
     alerts: AlertService
-    writer: BatchWriter  # group commit for callers on other threads (receivers)
-    batcher: LoopBatcher  # group commit on the caller's event loop (the web server)
+    # group commit for callers on other threads (receivers)
+    writer: BatchWriter[Item, Outcome]
+    # group commit on the caller's event loop (the web server's ingest routes)
+    batcher: LoopBatcher[Item, Outcome]
+    # the ingest routes' refused keys, audited in group commit too
+    denials: LoopBatcher[Denial, None]
     secret_key: str = field(repr=False)
 
     def migrate(self) -> None:
@@ -86,17 +91,21 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Tocsin:
     incidents = IncidentService(db, clock, priority_matrix=settings.priority_matrix)
     actions = IncidentActions(incidents, auto_close_days=settings.auto_close_days)
     alerts = AlertService(db, clock, actions, matrix=settings.priority_matrix)
+    auth = AuthService(db, clock)
+    batch = settings.ingest_max_batch
     return Tocsin(
         settings=settings,
         clock=clock,
         db=db,
-        auth=AuthService(db, clock),
+        auth=auth,
         catalog=CatalogService(db, clock),
         incidents=incidents,
         actions=actions,
         integrations=IntegrationService(db, clock),
         alerts=alerts,
-        writer=BatchWriter(alerts, max_batch=settings.ingest_max_batch),
-        batcher=LoopBatcher(alerts, max_batch=settings.ingest_max_batch),
+        # looked up on each batch, not bound here: what `alerts.ingest` is may change
+        writer=BatchWriter(lambda items: alerts.ingest(items), max_batch=batch),
+        batcher=LoopBatcher(lambda items: alerts.ingest(items), max_batch=batch),
+        denials=LoopBatcher(auth.record_denials, max_batch=batch),
         secret_key=_secret_key(settings),
     )

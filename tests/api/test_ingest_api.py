@@ -382,3 +382,89 @@ def test_a_sender_that_hangs_up_mid_body_stores_nothing(world: World) -> None:
     )
     assert all(m.get("status", 0) < 200 or m.get("status", 0) >= 300 for m in sent), sent
     assert alerts(world, dedup_key="cut-short") == []
+
+
+def test_refused_keys_arriving_together_are_audited_in_one_transaction(world: World) -> None:
+    """A flood of bad keys costs an audit row each, not a transaction each on the event
+    loop that serves the good senders; every refusal is still audited before its answer."""
+    import asyncio
+
+    import httpx
+
+    from tocsin.web.app import create_app
+
+    app = create_app(world.app)
+    real = world.app.auth.record_denials
+    calls: list[int] = []
+
+    def record_denials(denials: list[Any]) -> list[None]:
+        calls.append(len(denials))
+        return real(denials)
+
+    world.app.denials.write = record_denials
+    forged = [
+        ("/api/v1/ingest/generic", {"Authorization": "Bearer forged"}, {"summary": "x"}),
+        (
+            "/v2/enqueue",
+            {},
+            {
+                "routing_key": "f" * 32,
+                "event_action": "trigger",
+                "payload": {"summary": "x", "source": "h", "severity": "info"},
+            },
+        ),
+        ("/v2/alerts", {"Authorization": "GenieKey forged"}, {"message": "x"}),
+    ]
+
+    async def senders() -> list[httpx.Response]:
+        transport = httpx.ASGITransport(app=app, client=("192.0.2.7", 4711))
+        async with httpx.AsyncClient(transport=transport, base_url="http://tocsin") as client:
+            return list(
+                await asyncio.gather(
+                    *(
+                        client.post(path, headers=headers, json=body)
+                        for _ in range(10)
+                        for path, headers, body in forged
+                    )
+                )
+            )
+
+    answers = run_on_own_loop(senders)
+    assert sorted({r.status_code for r in answers}) == [400, 401]
+    assert sum(calls) == 30
+    assert len(calls) < 30  # refusals that arrived together shared a transaction
+    denied = world.client.get(
+        "/api/v1/audit",
+        headers=world.h("admin"),
+        params={"action": "auth.denied", "limit": 100},
+    ).json()["items"]
+    mine = [d for d in denied if d["data"]["source"] == "192.0.2.7"]
+    assert len(mine) == 30
+    assert {d["data"]["what"] for d in mine} == {
+        "POST /api/v1/ingest/generic",
+        "POST /v2/enqueue",
+        "POST /v2/alerts",
+    }
+    verified = world.client.get("/api/v1/audit/verify", headers=world.h("admin")).json()
+    assert verified["intact"] is True
+
+
+def test_a_refusal_whose_audit_cannot_be_written_is_not_answered_as_refused(
+    world: World,
+) -> None:
+    """The audit of a refusal commits before the answer: when it cannot be written the
+    sender gets a 500 (and retries), never a 401 that left no trace."""
+
+    def broken(denials: list[Any]) -> list[None]:
+        raise RuntimeError("the disk is full")
+
+    world.app.denials.write = broken
+    from fastapi.testclient import TestClient
+
+    from tocsin.web.app import create_app
+
+    with TestClient(create_app(world.app), raise_server_exceptions=False) as client:
+        r = client.post(
+            "/api/v1/ingest/generic", json={"summary": "x"}, headers={"Authorization": "Bearer no"}
+        )
+    assert r.status_code == 500

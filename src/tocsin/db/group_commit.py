@@ -1,5 +1,9 @@
 """Group commit: many senders' alerts, one transaction, each sender answered after commit.
 
+The writers are generic over what they write: a `write` function takes the items of a whole
+batch, stores them in one transaction and answers one result per item (`AlertService.ingest`
+for alerts; the audit of refused ingest keys uses the same loop writer).
+
 A commit per alert caps PostgreSQL near a thousand alerts per second and makes SQLite
 write the same index pages over and over; a commit per batch does neither. Two writers
 share the same batch logic (`write_batch`):
@@ -28,33 +32,35 @@ import time
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
-
-from tocsin.alerts.pipeline import Item, Outcome
-from tocsin.alerts.service import AlertService
+from typing import Any, Generic, TypeVar
 
 log = logging.getLogger("tocsin.ingest")
 _INVALID_STATE = (concurrent.futures.InvalidStateError, asyncio.InvalidStateError)
 
+T = TypeVar("T")  # what is written
+R = TypeVar("R")  # what each item's writer answers
+# Stores a batch's items in one transaction; one result per item, in order.
+Write = Callable[[list[T]], list[R]]
+
 
 @dataclass(slots=True)
-class _Request:
-    items: list[Item]
+class _Request(Generic[T]):
+    items: list[T]
     # a concurrent.futures.Future (writer thread) or an asyncio.Future (event loop)
     future: Any
 
 
-def write_batch(alerts: AlertService, batch: list[_Request]) -> list[list[Outcome] | Exception]:
-    """Write the batch in one transaction; what each request gets (its outcomes, or the
+def write_batch(write: Write[T, R], batch: list[_Request[T]]) -> list[list[R] | Exception]:
+    """Write the batch in one transaction; what each request gets (its results, or the
     error of its own retry when the batch failed: one bad request cannot fail the rest)."""
     try:
-        outcomes = alerts.ingest([item for r in batch for item in r.items])
+        outcomes = write([item for r in batch for item in r.items])
     except Exception:
         if len(batch) == 1:
-            log.exception("alert batch failed")
-            return [RuntimeError("the alert could not be stored")]
-        return [answer for request in batch for answer in write_batch(alerts, [request])]
-    answers: list[list[Outcome] | Exception] = []
+            log.exception("write batch failed")
+            return [RuntimeError("the request could not be stored")]
+        return [answer for request in batch for answer in write_batch(write, [request])]
+    answers: list[list[R] | Exception] = []
     start = 0
     for request in batch:
         answers.append(outcomes[start : start + len(request.items)])
@@ -62,7 +68,7 @@ def write_batch(alerts: AlertService, batch: list[_Request]) -> list[list[Outcom
     return answers
 
 
-def _answer(batch: list[_Request], answers: list[list[Outcome] | Exception]) -> None:
+def _answer(batch: list[_Request[T]], answers: list[list[R] | Exception]) -> None:
     for request, answer in zip(batch, answers, strict=True):
         if isinstance(answer, Exception):
             _settle(request.future, error=answer)
@@ -71,19 +77,19 @@ def _answer(batch: list[_Request], answers: list[list[Outcome] | Exception]) -> 
 
 
 @dataclass(slots=True)
-class _LoopQueue:
-    pending: list[_Request]
+class _LoopQueue(Generic[T]):
+    pending: list[_Request[T]]
     writing: bool = False
     last: int = 0  # requests in the previous batch
 
 
-class LoopBatcher:
+class LoopBatcher(Generic[T, R]):
     """Group commit driven by the calling event loop (see the module's docstring)."""
 
     def __init__(
-        self, alerts: AlertService, *, max_batch: int = 500, patience: float = 0.002
+        self, write: Write[T, R], *, max_batch: int = 500, patience: float = 0.002
     ) -> None:
-        self.alerts = alerts
+        self.write = write
         self.max_batch = max_batch
         # How long a batch may wait for as many requests as the previous one had, once the
         # requests already there are parsed: a fuller batch costs less per alert (SQLite,
@@ -91,20 +97,20 @@ class LoopBatcher:
         # about +9%). A lone sender never waits (its previous batch held one request).
         self.patience = patience
         # One queue per event loop: a batch is written and answered on its own loop.
-        self._queues: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopQueue] = (
+        self._queues: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopQueue[T]] = (
             weakref.WeakKeyDictionary()
         )
         self._tasks: set[asyncio.Task[None]] = set()
         # The last loop's queue, found without the dictionary's look-up (a weak reference,
         # like the dictionary's: a finished loop is not kept alive here).
         self._last_loop: Callable[[], asyncio.AbstractEventLoop | None] = lambda: None
-        self._last_queue: _LoopQueue | None = None
+        self._last_queue: _LoopQueue[T] | None = None
 
-    async def store(self, items: list[Item]) -> list[Outcome]:
+    async def store(self, items: list[T]) -> list[R]:
         if not items:
             return []
         loop = asyncio.get_running_loop()
-        future: asyncio.Future[list[Outcome]] = loop.create_future()
+        future: asyncio.Future[list[R]] = loop.create_future()
         queue_ = self._last_queue if self._last_loop() is loop else None
         if queue_ is None:  # not the usual case (one server loop): the dictionary
             queue_ = self._queues.get(loop)
@@ -121,7 +127,7 @@ class LoopBatcher:
         # drain task, which no request owns, and `_settle` skips cancelled futures.
         return await future
 
-    async def _drain(self, queue_: _LoopQueue) -> None:
+    async def _drain(self, queue_: _LoopQueue[T]) -> None:
         pending = queue_.pending
         try:
             seen = 0
@@ -133,28 +139,28 @@ class LoopBatcher:
                 await asyncio.sleep(0)  # one loop iteration: arrived requests get parsed
             queue_.last = len(pending)
             while pending:
-                batch: list[_Request] = []
+                batch: list[_Request[T]] = []
                 size = 0
                 while pending and (not batch or size + len(pending[0].items) <= self.max_batch):
                     request = pending.pop(0)
                     batch.append(request)
                     size += len(request.items)
-                _answer(batch, write_batch(self.alerts, batch))
+                _answer(batch, write_batch(self.write, batch))
         finally:
             queue_.writing = False
 
 
-def _size(requests: list[_Request]) -> int:
+def _size(requests: list[_Request[T]]) -> int:
     return sum(len(r.items) for r in requests)
 
 
-class BatchWriter:
+class BatchWriter(Generic[T, R]):
     """Group commit on a writer thread, for callers on other threads (see the module)."""
 
-    def __init__(self, alerts: AlertService, *, max_batch: int = 500) -> None:
-        self.alerts = alerts
+    def __init__(self, write: Write[T, R], *, max_batch: int = 500) -> None:
+        self.write = write
         self.max_batch = max_batch
-        self._queue: queue.SimpleQueue[_Request | None] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[_Request[T] | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
 
@@ -171,8 +177,8 @@ class BatchWriter:
             self._queue.put(None)
             thread.join(timeout=10)
 
-    def submit(self, items: list[Item]) -> concurrent.futures.Future[list[Outcome]]:
-        future: concurrent.futures.Future[list[Outcome]] = concurrent.futures.Future()
+    def submit(self, items: list[T]) -> concurrent.futures.Future[list[R]]:
+        future: concurrent.futures.Future[list[R]] = concurrent.futures.Future()
         if not items:
             future.set_result([])
             return future
@@ -202,14 +208,14 @@ class BatchWriter:
             if stop:
                 return
 
-    def _write(self, batch: list[_Request]) -> None:
-        _answer(batch, write_batch(self.alerts, batch))
+    def _write(self, batch: list[_Request[T]]) -> None:
+        _answer(batch, write_batch(self.write, batch))
 
 
 def _settle(
     future: Any,
     *,
-    result: list[Outcome] | None = None,
+    result: list[Any] | None = None,
     error: BaseException | None = None,
 ) -> None:
     """Answer a request unless its sender gave up waiting (a cancelled future): one
