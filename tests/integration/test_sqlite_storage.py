@@ -14,6 +14,7 @@ from sqlalchemy import text
 
 from tests.conftest import START
 from tocsin.core.clock import FrozenClock
+from tocsin.db import engine as engine_module
 from tocsin.db.engine import SQLITE_PAGE_SIZE, build_engine
 from tocsin.db.session import Database
 
@@ -159,3 +160,34 @@ def test_writers_on_threads_and_the_checkpointer_lose_nothing(db: Database) -> N
         assert session.execute(text("SELECT count(*) FROM t")).scalar() == 800
     with db.engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
+
+
+def test_the_log_gives_back_what_a_long_read_made_it_grow(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A reader's snapshot holds back every checkpoint, so the WAL grows past its usual
+    # size; once the reader is done and the log starts over, the file shrinks back to the
+    # limit instead of keeping its largest size until Tocsin stops.
+    limit = 256 * 1024
+    monkeypatch.setattr(engine_module, "SQLITE_WAL_LIMIT", limit)
+    path = tmp_path / "grown.db"
+    db = Database(build_engine(f"sqlite:///{path}"), FrozenClock(START))
+    try:
+        with db.unit_of_work() as uow:
+            uow.session.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, body BLOB)"))
+        checkpointer = db.checkpointer
+        assert checkpointer is not None
+        checkpointer.restart_frames = 64
+        reader = sqlite3.connect(path, isolation_level=None)
+        reader.execute("BEGIN")
+        reader.execute("SELECT count(*) FROM t").fetchone()  # a long read, e.g. a backup
+        for _ in range(100):
+            write(db, rows=10)
+        grown = wal_bytes(str(path))
+        assert grown > 4 * limit
+        reader.execute("COMMIT")
+        reader.close()
+        # the thread catches up, the log starts over, and the next writer trims the file
+        assert eventually(lambda: (write(db), wal_bytes(str(path)) <= limit)[1])
+    finally:
+        db.close()
