@@ -103,7 +103,7 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Tocsin:
         actions=actions,
         integrations=IntegrationService(db, clock),
         alerts=alerts,
-        # looked up on each batch, not bound here: what `alerts.ingest` is may change
+        # `alerts.ingest` looked up per batch, not bound here: tests put a failing one in
         writer=BatchWriter(lambda items: alerts.ingest(items), max_batch=batch),
         batcher=LoopBatcher(lambda items: alerts.ingest(items), max_batch=batch),
         denials=LoopBatcher(auth.record_denials, max_batch=batch),
