@@ -152,3 +152,31 @@ def test_the_key_check_survives_data_deeper_than_the_recursion_limit() -> None:
     assert _string_keys(deep)
     cursor[1] = "x"  # type: ignore[index]
     assert not _string_keys(deep)
+
+
+def test_the_same_instant_in_two_zones_hashes_as_each_is_spelled() -> None:
+    from datetime import UTC, datetime, timedelta, timezone
+
+    from tocsin.audit.chain import entry_hash_of_text
+
+    utc = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+    paris = utc.astimezone(timezone(timedelta(hours=1)))
+    assert utc == paris  # equal instants, different spellings
+
+    def digest(at: datetime) -> str:
+        return entry_hash_of_text(
+            prev_hash="0" * 64,
+            seq=1,
+            at=at,
+            actor="system",
+            action="x.y",
+            object_type="x",
+            object_id="1",
+            customer_id=None,
+            data_text="{}",
+        )
+
+    first, second = digest(utc), digest(paris)
+    assert first != second
+    assert digest(utc) == first
+    assert digest(paris) == second

@@ -5,7 +5,8 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from tocsin.core.jsontext import json_encoder
@@ -28,6 +29,18 @@ class ChainRecord:
 
 
 _CANONICAL = json_encoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+@lru_cache(maxsize=64)
+def _spelled(at: datetime, _offset: timedelta | None) -> str:
+    return at.isoformat()
+
+
+def _isoformat(at: datetime) -> str:
+    """`at.isoformat()`, spelled once for the events of a transaction (they share their
+    time). The offset is part of the key: the same instant in two zones compares equal
+    but is spelled differently."""
+    return _spelled(at, at.utcoffset())
 
 
 def canonical(value: Any) -> str:
@@ -74,7 +87,7 @@ def entry_hash_of_text(
 ) -> str:
     """`entry_hash` with the data already in its canonical spelling (the hot path spells
     it once, for the hash and for the column alike)."""
-    head = canonical([seq, at.isoformat(), actor, action, object_type, object_id, customer_id])
+    head = canonical([seq, _isoformat(at), actor, action, object_type, object_id, customer_id])
     body = head[:-1] + "," + data_text + "]"
     return hashlib.sha256((prev_hash + body).encode("utf-8")).hexdigest()
 

@@ -42,11 +42,23 @@ def _string_keys_fast(value: Any) -> bool:
         for key, item in value.items():
             if type(key) is not str:
                 return False
-            if type(item) not in _SCALARS and not _string_keys_fast(item):
+            kind = type(item)
+            if kind in _SCALARS:
+                continue
+            # Lists inline: most events hold [before, after] pairs of scalars, and a call
+            # per pair (or all() over a generator) costs more than the check itself.
+            if kind is list or kind is tuple:
+                for element in item:
+                    if type(element) not in _SCALARS and not _string_keys_fast(element):
+                        return False
+            elif not _string_keys_fast(item):
                 return False
         return True
     if kind is list or kind is tuple:
-        return all(type(item) in _SCALARS or _string_keys_fast(item) for item in value)
+        for element in value:
+            if type(element) not in _SCALARS and not _string_keys_fast(element):
+                return False
+        return True
     if isinstance(value, dict):  # a dict subclass: checked the same way
         return _string_keys_fast(dict(value))
     if isinstance(value, list | tuple):
