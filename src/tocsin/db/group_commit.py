@@ -1,4 +1,4 @@
-"""Group commit: many senders' alerts, one transaction, each sender answered after commit.
+"""Group commit: many callers' writes, one transaction, each caller answered after commit.
 
 The writers are generic over what they write: a `write` function takes the items of a whole
 batch, stores them in one transaction and answers one result per item (`AlertService.ingest`
