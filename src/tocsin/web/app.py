@@ -11,6 +11,7 @@ from tocsin.bootstrap import Tocsin
 from tocsin.web import errors, ingest
 from tocsin.web.api import ops
 from tocsin.web.api.v1 import alerts, audit, catalog, directory, incidents
+from tocsin.web.front import Front
 from tocsin.web.metrics import Metrics
 from tocsin.web.middleware import RequestMiddleware
 from tocsin.web.sessions import SessionCodec
@@ -18,7 +19,8 @@ from tocsin.web.sessions import SessionCodec
 MAX_BODY = 1024 * 1024
 
 
-def create_app(tocsin: Tocsin) -> FastAPI:
+def create_app(tocsin: Tocsin) -> Front:
+    """The ASGI app: the senders' routes answered by `Front`, the rest by FastAPI."""
     app = FastAPI(
         title="Tocsin",
         version=__version__,
@@ -60,6 +62,5 @@ def create_app(tocsin: Tocsin) -> FastAPI:
 
     app.include_router(ui.router)
     ui.mount_static(app)
-    app.add_middleware(ingest.SendersFirst)  # inside RequestMiddleware: limits, metrics, logs
     app.add_middleware(RequestMiddleware, metrics=app.state.metrics, max_body=MAX_BODY)
-    return app
+    return Front(app, metrics=app.state.metrics, max_body=MAX_BODY)

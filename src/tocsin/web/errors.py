@@ -22,6 +22,15 @@ def problem(status: int, title: str, detail: str, **extra: Any) -> JSONResponse:
     return JSONResponse(body, status_code=status, media_type=PROBLEM)
 
 
+def unexpected() -> JSONResponse:
+    """The answer to an error nobody foresaw (the error itself goes to the server log)."""
+    return problem(
+        500,
+        "Internal error",
+        "Something went wrong on the server; nothing was changed. The error is in the server log.",
+    )
+
+
 def _where(loc: tuple[Any, ...]) -> str:
     parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
     return ".".join(parts) or "body"
@@ -94,9 +103,4 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error", extra={"path": request.url.path})
-        return problem(
-            500,
-            "Internal error",
-            "Something went wrong on the server; nothing was changed. "
-            "The error is in the server log.",
-        )
+        return unexpected()

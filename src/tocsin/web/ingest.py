@@ -10,9 +10,7 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import Response
-from starlette.requests import ClientDisconnect
-from starlette.routing import Match, Route
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.routing import Route
 
 from tocsin.alerts.integrations import IntegrationRef
 from tocsin.alerts.pipeline import Item, Outcome
@@ -256,9 +254,10 @@ def _endpoint(kind: str) -> Any:
 
 
 def _route(path: str, endpoint: Any, summary: str, description: str) -> Route:
-    """A plain Starlette route: the senders' hot path skips FastAPI's request machinery
-    (half the cost of a request, measured). Its access rule rides on the endpoint, where
-    the route-table test finds it; its documentation is added to the OpenAPI schema."""
+    """A plain Starlette route, answered by `web.front.Front` before FastAPI sees the
+    request (the senders' hot path skips FastAPI's middleware and router). Its access rule
+    rides on the endpoint, where the route-table test finds it; its documentation is added
+    to the OpenAPI schema."""
     endpoint.access_rule = IntegrationKey()
     endpoint.openapi = {"summary": summary, "description": description}
     return Route(path, endpoint, methods=["POST"])
@@ -297,57 +296,6 @@ routes: list[Route] = [
         for kind in KEYED_TYPES
     ),
 ]
-
-
-class _ReadRequest(Request):
-    """A request whose body was read already (Starlette reads it through an async
-    generator: a few microseconds of every alert)."""
-
-    def __init__(self, scope: Scope, receive: Receive, body: bytes) -> None:
-        super().__init__(scope, receive)
-        self._whole_body = body
-
-    async def body(self) -> bytes:
-        return self._whole_body
-
-
-async def _read_body(receive: Receive) -> bytes:
-    body = b""
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            raise ClientDisconnect()
-        chunk: bytes = message.get("body", b"")
-        body += chunk
-        if not message.get("more_body", False):
-            return body
-
-
-class SendersFirst:
-    """Middleware: the senders' routes are matched before FastAPI's router, which walks
-    every API and console route with per-route bookkeeping before reaching them (measured:
-    about 40% of an ingest request's time). Anything else goes on to the router unchanged."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-        # Most senders' paths have no parameters: one dictionary look-up finds them.
-        self._exact = {route.path: (route,) for route in routes if not route.param_convertors}
-        self._patterned = tuple(route for route in routes if route.param_convertors)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            for route in self._exact.get(scope["path"], self._patterned):
-                match, child_scope = route.matches(scope)
-                if match is Match.FULL:
-                    scope.update(child_scope)
-                    # The endpoint itself, without Starlette's per-request wrapper: these
-                    # endpoints raise nothing it would turn into an answer (an unexpected
-                    # error still reaches the server-error handler outside).
-                    body = await _read_body(receive)
-                    response = await route.endpoint(_ReadRequest(scope, receive, body))
-                    await response(scope, receive, send)
-                    return
-        await self.app(scope, receive, send)
 
 
 def document(schema: dict[str, Any]) -> dict[str, Any]:

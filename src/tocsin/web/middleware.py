@@ -35,24 +35,10 @@ class RequestMiddleware:
             return
         started = time.perf_counter()
         status_holder: dict[str, Any] = {"status": 500}
-        declared = _content_length(scope)
-        if declared is not None and declared.isdigit() and int(declared) > self.max_body:
-            await _refuse(
-                send,
-                413,
-                "Payload too large",
-                f"The request body is larger than {self.max_body // 1024} KB.",
-            )
-            self._observe(scope, 413, started)
-            return
-        if _has_nul(scope):
-            await _refuse(
-                send,
-                400,
-                "Bad request",
-                "The address contains a NUL character (%00), which is never valid.",
-            )
-            self._observe(scope, 400, started)
+        refused = refusal(scope, self.max_body)
+        if refused is not None:
+            await send_problem(send, *refused)
+            observe(self.metrics, scope, refused[0], started)
             return
         received = 0
 
@@ -62,7 +48,7 @@ class RequestMiddleware:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_body:
-                    raise _BodyTooLarge
+                    raise BodyTooLarge
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -72,31 +58,50 @@ class RequestMiddleware:
 
         try:
             await self.app(scope, limited_receive, tracking_send)
-        except _BodyTooLarge:
-            await _refuse(
-                send,
-                413,
-                "Payload too large",
-                f"The request body is larger than {self.max_body // 1024} KB.",
-            )
+        except BodyTooLarge:
+            await send_problem(send, *too_large(self.max_body))
             status_holder["status"] = 413
-        self._observe(scope, int(status_holder["status"]), started)
+        observe(self.metrics, scope, int(status_holder["status"]), started)
 
-    def _observe(self, scope: Scope, status: int, started: float) -> None:
-        elapsed = time.perf_counter() - started
-        route = _route_template(scope)
-        method = scope.get("method", "")
-        self.metrics.observe(method, route, status, elapsed)
-        if route not in ("/healthz", "/metrics") and log.isEnabledFor(logging.INFO):
-            log.info(
-                "request",
-                extra={
-                    "method": method,
-                    "path": scope.get("path"),
-                    "status": status,
-                    "ms": round(elapsed * 1000, 2),
-                },
-            )
+
+def observe(metrics: Metrics, scope: Scope, status: int, started: float) -> None:
+    """Count and time an answered request, and log it (not health checks and scrapes)."""
+    elapsed = time.perf_counter() - started
+    route = _route_template(scope)
+    method = scope.get("method", "")
+    metrics.observe(method, route, status, elapsed)
+    if route not in ("/healthz", "/metrics") and log.isEnabledFor(logging.INFO):
+        log.info(
+            "request",
+            extra={
+                "method": method,
+                "path": scope.get("path"),
+                "status": status,
+                "ms": round(elapsed * 1000, 2),
+            },
+        )
+
+
+Problem = tuple[int, str, str]  # status, title, detail
+
+
+def too_large(max_body: int) -> Problem:
+    return 413, "Payload too large", f"The request body is larger than {max_body // 1024} KB."
+
+
+def refusal(scope: Scope, max_body: int) -> Problem | None:
+    """What a request is refused for before its body is read: a declared length over the
+    limit, or a NUL in its address."""
+    declared = _content_length(scope)
+    if declared is not None and declared.isdigit() and int(declared) > max_body:
+        return too_large(max_body)
+    if _has_nul(scope):
+        return (
+            400,
+            "Bad request",
+            "The address contains a NUL character (%00), which is never valid.",
+        )
+    return None
 
 
 def _content_length(scope: Scope) -> bytes | None:
@@ -106,8 +111,8 @@ def _content_length(scope: Scope) -> bytes | None:
     return None
 
 
-class _BodyTooLarge(Exception):
-    pass
+class BodyTooLarge(Exception):
+    """The body grew past the limit while it was read."""
 
 
 def _has_nul(scope: Scope) -> bool:
@@ -117,7 +122,7 @@ def _has_nul(scope: Scope) -> bool:
     return b"%" in raw and b"%00" in raw.lower()
 
 
-async def _refuse(send: Send, status: int, title: str, detail: str) -> None:
+async def send_problem(send: Send, status: int, title: str, detail: str) -> None:
     body = json.dumps(
         {"type": "about:blank", "title": title, "status": status, "detail": detail}
     ).encode()

@@ -24,11 +24,12 @@ from tocsin.bootstrap import build
 from tocsin.logs import configure_logging
 from tocsin.settings import load_settings
 from tocsin.web.app import create_app
+from tocsin.web.front import Front
 
 _PR_SET_PDEATHSIG = 1
 
 
-def create() -> FastAPI:
+def create() -> Front:
     _exit_with_parent()
     settings = load_settings()
     configure_logging(fmt=settings.log_format, level=settings.log_level)
@@ -40,7 +41,7 @@ def create() -> FastAPI:
         yield
         tocsin.dispose()  # after the last request: what was accepted is committed
 
-    app.router.lifespan_context = lifespan
+    app.api.router.lifespan_context = lifespan
     return app
 
 
