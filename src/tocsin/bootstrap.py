@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session
 
 from tocsin.alerts.integrations import IntegrationService
 from tocsin.alerts.pipeline import Item, Outcome
@@ -21,6 +20,7 @@ from tocsin.core.events import DomainEvent
 from tocsin.db import migrate
 from tocsin.db.engine import build_engine, normalise_url
 from tocsin.db.group_commit import BatchWriter, LoopBatcher
+from tocsin.db.raw import Raw
 from tocsin.db.session import Database
 from tocsin.incidents.actions import IncidentActions
 from tocsin.incidents.service import IncidentService
@@ -76,11 +76,11 @@ def _secret_key(settings: Settings) -> str:
     return secrets.token_urlsafe(32)
 
 
-def record_events(session: Session, events: list[DomainEvent]) -> None:
+def record_events(raw: Raw, events: list[DomainEvent]) -> None:
     """What every transaction records of its events, before it commits: the audit chain,
     and the outbox messages that point at their audit entries (one round trip for both
     on PostgreSQL)."""
-    append_events(session, events, then=lambda seqs: enqueue_events(session, events, seqs))
+    append_events(raw, events, then=lambda seqs: enqueue_events(raw, events, seqs))
 
 
 def build(settings: Settings, *, clock: Clock | None = None) -> Tocsin:

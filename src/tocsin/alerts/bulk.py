@@ -105,7 +105,7 @@ def trigger_run(
 ) -> list[Outcome]:
     from tocsin.alerts.pipeline import Outcome
 
-    raw = Raw.of(uow.session)
+    raw = uow.raw
     stamp = raw.at(now)
     results: list[Outcome | None] = [None] * len(items)
     keys = [item.alert.dedup_key or uuid.uuid4().hex for item in items]

@@ -83,7 +83,7 @@ class Pipeline:
             if run:
                 outcomes += trigger_run(self, uow, run, now=now, windows=windows)
                 run = []
-            uow.session.flush()
+            uow.flush()
             outcomes.append(self._one(uow, item, now, windows))
         if run:
             outcomes += trigger_run(self, uow, run, now=now, windows=windows)

@@ -107,7 +107,7 @@ _SET_HEAD_HASH = "UPDATE audit_head SET hash = ? WHERE id = 1"
 
 
 def append_events(
-    session: Session,
+    raw: Raw,
     events: list[DomainEvent],
     *,
     then: Callable[[list[int]], None] | None = None,
@@ -122,7 +122,6 @@ def append_events(
     """
     if not events:
         return
-    raw = Raw.of(session)
     head = raw.one(_ADVANCE_HEAD, (len(events),))
     if head is None:
         raise LookupError("the audit head row is missing; run the migrations")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import String
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
 from tocsin.db.base import Base
 from tocsin.db.raw import Raw
@@ -19,14 +19,14 @@ class Counter(Base):
 _TAKE = "UPDATE counters SET value = value + ? WHERE name = ? RETURNING value"
 
 
-def take(session: Session, name: str, count: int = 1) -> int:
+def take(raw: Raw, name: str, count: int = 1) -> int:
     """Reserve `count` consecutive values and return the first one.
 
     The UPDATE takes a row lock (PostgreSQL) or runs under the write lock (SQLite), so two
     transactions never receive the same number. (On the driver cursor: numbering runs in
     every transaction that opens incidents.)
     """
-    row = Raw.of(session).one(_TAKE, (count, name))
+    row = raw.one(_TAKE, (count, name))
     if row is None:
         raise LookupError(f"counter {name!r} does not exist; run the migrations")
     return int(row[0]) - count + 1

@@ -1,4 +1,4 @@
-"""Statements on the driver's cursor, inside the session's transaction: for the hot paths.
+"""Statements on the driver's cursor, inside a unit of work's transaction: for the hot paths.
 
 SQLAlchemy's execution layer costs tens of microseconds per statement (parameter
 processing, result wrapping), more than SQLite needs to run it. The alert pipeline and the
@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from tocsin.core.jsontext import json_encoder
@@ -43,12 +44,11 @@ def placeholders(count: int) -> str:
 
 
 class Raw:
-    """The driver cursor of a session's connection (same transaction as the session)."""
+    """The driver cursor of a connection, in its transaction (a unit of work's `raw`)."""
 
     __slots__ = ("_connection", "_cursor", "_last_at", "postgres")
 
-    def __init__(self, session: Session) -> None:
-        connection = session.connection()
+    def __init__(self, connection: Connection) -> None:
         self.postgres = connection.dialect.name == "postgresql"
         self._connection = connection.connection
         self._cursor = connection.connection.cursor()
@@ -61,8 +61,13 @@ class Raw:
         unit of work, which never outlive their one transaction."""
         raw: Raw | None = session.info.get(_INFO_KEY)
         if raw is None:
-            raw = session.info[_INFO_KEY] = cls(session)
+            raw = session.info[_INFO_KEY] = cls(session.connection())
         return raw
+
+    @staticmethod
+    def share(session: Session, raw: Raw) -> None:
+        """Make `raw` what `Raw.of(session)` answers (a session on raw's connection)."""
+        session.info[_INFO_KEY] = raw
 
     def together(self, statements: Sequence[Statement]) -> list[list[tuple[Any, ...]]]:
         """Run independent statements in one round trip (psycopg's pipeline mode on

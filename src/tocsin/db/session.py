@@ -8,17 +8,18 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, Self
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Connection, Engine, event
 from sqlalchemy.orm import Session
 
 from tocsin.core.clock import Clock
 from tocsin.core.events import Actor, DomainEvent
 from tocsin.db.checkpoint import WalCheckpointer
+from tocsin.db.raw import Raw
 from tocsin.db.writelock import NoWriteLock, WriteLock
 
 # A subscriber runs inside the transaction, just before commit, with every event the
 # unit of work collected; what it writes commits (or rolls back) with the change itself.
-Subscriber = Callable[[Session, list[DomainEvent]], None]
+Subscriber = Callable[[Raw, list[DomainEvent]], None]
 
 
 def _sqlite_file(engine: Engine) -> str | None:
@@ -88,23 +89,67 @@ class Database:
 
 
 class UnitOfWork:
-    """`with db.unit_of_work() as uow:` — commits on clean exit, rolls back on error."""
+    """`with db.unit_of_work() as uow:` — commits on clean exit, rolls back on error.
+
+    The transaction is a connection's; the ORM session on it is made when first asked for
+    (`uow.session`). The alert pipeline's hot path speaks to the driver (`uow.raw`) and
+    never needs one: a session's own bookkeeping (its transaction, identity map, flush and
+    close) costs about as much as the rest of a small transaction."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
-        self.session = Session(db.write_engine, expire_on_commit=False, autoflush=True)
         self.events: list[DomainEvent] = []
         self._committed = False
         self._lock = db.write_lock.held()
+        self._connection: Connection | None = None
+        self._session: Session | None = None
+        self._raw: Raw | None = None
 
     def __enter__(self) -> Self:
         self._lock.__enter__()
         try:
-            self.session.begin()
+            self._connection = self.db.write_engine.connect()
+            self._connection.begin()
         except BaseException:
+            if self._connection is not None:
+                self._connection.close()
             self._lock.__exit__(None, None, None)
             raise
         return self
+
+    @property
+    def connection(self) -> Connection:
+        if self._connection is None:
+            raise RuntimeError("a unit of work is used inside its `with` block only")
+        return self._connection
+
+    @property
+    def session(self) -> Session:
+        """The ORM session, in this unit of work's transaction (made on first use)."""
+        if self._session is None:
+            # "rollback_only": a failed flush rolls the transaction back; committing it
+            # is this unit of work's job, not the session's.
+            self._session = Session(
+                bind=self.connection,
+                expire_on_commit=False,
+                autoflush=True,
+                join_transaction_mode="rollback_only",
+            )
+            if self._raw is not None:
+                Raw.share(self._session, self._raw)
+        return self._session
+
+    @property
+    def raw(self) -> Raw:
+        """The driver cursor, in this unit of work's transaction (the hot paths')."""
+        if self._raw is None:
+            self._raw = Raw(self.connection) if self._session is None else Raw.of(self._session)
+        return self._raw
+
+    def flush(self) -> None:
+        """Write what the session holds (nothing to do when no session was needed)."""
+        if self._session is not None:
+            self._session.flush()
 
     def emit(self, event: DomainEvent) -> None:
         self.events.append(event)
@@ -150,11 +195,11 @@ class UnitOfWork:
         )
 
     def commit(self) -> None:
-        self.session.flush()
+        self.flush()
         if self.events:
             for subscriber in self.db.subscribers:
-                subscriber(self.session, self.events)
-        self.session.commit()
+                subscriber(self.raw, self.events)
+        self.connection.commit()
         self._committed = True
         if self.db.checkpointer is not None:
             self.db.checkpointer.committed()
@@ -169,10 +214,14 @@ class UnitOfWork:
             if exc_type is None and not self._committed:
                 self.commit()
             elif not self._committed:
-                self.session.rollback()
+                self.connection.rollback()
         finally:
             try:
-                self.session.info.clear()  # e.g. its Raw (db.raw), bound to this transaction
-                self.session.close()
+                if self._session is not None:
+                    self._session.close()
             finally:
-                self._lock.__exit__(None, None, None)
+                try:
+                    self.connection.close()  # back to the pool
+                finally:
+                    self._connection = self._session = self._raw = None
+                    self._lock.__exit__(None, None, None)

@@ -12,7 +12,7 @@ from typing import Any
 from tocsin.auth.principal import Principal
 from tocsin.core.events import DomainEvent
 from tocsin.db import counters
-from tocsin.db.raw import Columns, Raw, json_text
+from tocsin.db.raw import Columns, json_text
 from tocsin.db.session import UnitOfWork
 from tocsin.incidents.lifecycle import State
 from tocsin.incidents.priority import derive_priority
@@ -88,9 +88,8 @@ def open_incidents(
     `events` list, their audit events are added to it for the caller to emit."""
     if not specs:
         return []
-    session = uow.session
-    first = counters.take(session, "incident", len(specs))
-    raw = Raw.of(session)
+    raw = uow.raw
+    first = counters.take(raw, "incident", len(specs))
     stamp, no = raw.at(now), raw.flag(False)
     rows = [
         (

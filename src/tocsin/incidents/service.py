@@ -285,7 +285,7 @@ class IncidentService:
                 data.priority_reason,
                 explicit="priority" in given,
             )
-            incident.number = format_number(counters.take(s, "incident"))
+            incident.number = format_number(counters.take(uow.raw, "incident"))
             s.add(incident)
             s.flush()
             if data.team is not None or data.assignee is not None:

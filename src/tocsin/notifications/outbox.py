@@ -14,8 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy.orm import Session
-
 from tocsin.core.events import DomainEvent
 from tocsin.db.raw import Columns, Raw
 
@@ -33,15 +31,13 @@ _COLUMNS: Columns = (
 )
 
 
-def enqueue_events(session: Session, events: list[DomainEvent], seqs: Sequence[int]) -> None:
+def enqueue_events(raw: Raw, events: list[DomainEvent], seqs: Sequence[int]) -> None:
     """One outbox message per incident event of this transaction; `seqs` are the events'
     audit sequence numbers, written in the same transaction just before."""
-    raw: Raw | None = None
     rows = []
     for event, seq in zip(events, seqs, strict=True):
         if event.object_type not in DELIVERED_TYPES:
             continue
-        raw = raw or Raw.of(session)
         stamp = raw.at(event.at)
         rows.append(
             (
@@ -55,5 +51,5 @@ def enqueue_events(session: Session, events: list[DomainEvent], seqs: Sequence[i
                 stamp,
             )
         )
-    if raw is not None:
+    if rows:
         raw.insert("outbox", _COLUMNS, rows)
