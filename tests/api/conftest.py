@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import make_user
+from tests.conftest import make_user, run_on_own_loop
 from tocsin.alerts.schemas import IntegrationIn, MaintenanceWindowIn
 from tocsin.auth.principal import Principal
 from tocsin.auth.roles import Role
@@ -92,3 +93,38 @@ def world(app: Tocsin, admin: Principal, client: TestClient) -> World:
             "window_id": window.id,
         },
     )
+
+
+def post_in_pieces(
+    world: World, path: str, messages: list[dict[str, Any]], **scope: Any
+) -> list[Any]:
+    """Drive the ASGI app as the server does, the body in the given pieces (a hang-up when
+    they run out); answer what the app sent."""
+    full = {
+        "type": "http",
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "root_path": "",
+        "query_string": b"",
+        "headers": [(b"content-type", b"application/json")],
+        "client": ("127.0.0.1", 5000),
+        "server": ("127.0.0.1", 8000),
+        **scope,
+    }
+    pending = list(messages)
+    sent: list[Any] = []
+
+    async def receive() -> dict[str, Any]:
+        return pending.pop(0) if pending else {"type": "http.disconnect"}
+
+    async def send(message: Any) -> None:
+        sent.append(message)
+
+    async def main() -> list[Any]:
+        await world.client.app(full, receive, send)
+        return sent
+
+    return run_on_own_loop(main)

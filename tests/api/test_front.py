@@ -10,10 +10,9 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import run_on_own_loop
 from tocsin.alerts.schemas import IntegrationIn
 
-from .conftest import World
+from .conftest import World, post_in_pieces
 
 
 def _key(world: World, kind: str) -> str:
@@ -34,38 +33,6 @@ def _count(world: World, route: str, status: int, method: str = "POST") -> float
 def _alert_count(world: World) -> int:
     r = world.client.get("/api/v1/alerts", headers=world.h("admin"))
     return len(r.json()["items"])
-
-
-def _raw(world: World, path: str, messages: list[dict[str, Any]], **scope: Any) -> list[Any]:
-    """Drive the ASGI app as the server does, with the body in the given pieces."""
-    full = {
-        "type": "http",
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "root_path": "",
-        "query_string": b"",
-        "headers": [(b"content-type", b"application/json")],
-        "client": ("127.0.0.1", 5000),
-        "server": ("127.0.0.1", 8000),
-        **scope,
-    }
-    pending = list(messages)
-    sent: list[Any] = []
-
-    async def receive() -> dict[str, Any]:
-        return pending.pop(0) if pending else {"type": "http.disconnect"}
-
-    async def send(message: Any) -> None:
-        sent.append(message)
-
-    async def main() -> list[Any]:
-        await world.client.app(full, receive, send)
-        return sent
-
-    return run_on_own_loop(main)
 
 
 def test_sender_requests_are_counted_and_timed_by_route(world: World) -> None:
@@ -97,7 +64,7 @@ def test_sender_requests_are_logged(world: World, caplog: pytest.LogCaptureFixtu
 
 def test_a_declared_body_over_the_limit_is_refused_unread(world: World) -> None:
     key = _key(world, "generic")
-    sent = _raw(
+    sent = post_in_pieces(
         world,
         "/api/v1/ingest/generic",
         [],  # nothing is read: the declared length is enough
@@ -117,7 +84,7 @@ def test_a_streamed_body_over_the_limit_is_refused_and_nothing_stored(world: Wor
     pieces += [{"type": "http.request", "body": piece, "more_body": True} for _ in range(5)]
     pieces += [{"type": "http.request", "body": b"}", "more_body": False}]
     before = _count(world, "/api/v1/ingest/generic", 413)
-    sent = _raw(
+    sent = post_in_pieces(
         world,
         "/api/v1/ingest/generic",
         pieces,
@@ -136,7 +103,7 @@ def test_a_nul_in_the_query_is_refused(world: World) -> None:
 
 def test_a_sender_that_hangs_up_mid_body_stores_nothing(world: World) -> None:
     key = _key(world, "generic")
-    sent = _raw(
+    sent = post_in_pieces(
         world,
         "/api/v1/ingest/generic",
         [{"type": "http.request", "body": b'{"summary": ', "more_body": True}],

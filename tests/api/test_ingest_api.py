@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
-from starlette.requests import ClientDisconnect
 
 from tests.conftest import run_on_own_loop
 from tocsin.alerts.schemas import IntegrationIn
 
-from .conftest import World
+from .conftest import World, post_in_pieces
 
 SAMPLES = Path(__file__).parent.parent / "integrations" / "samples"
 
@@ -318,37 +316,6 @@ def test_the_console_shows_an_incidents_alerts(world: World) -> None:
 # The body as the server hands it over: in pieces, or cut short -----------------------------
 
 
-def _post_in_pieces(world: World, path: str, messages: list[dict[str, object]]) -> list[Any]:
-    scope = {
-        "type": "http",
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "root_path": "",
-        "query_string": b"",
-        "headers": [(b"content-type", b"application/json")],
-        "client": ("127.0.0.1", 5000),
-        "server": ("127.0.0.1", 8000),
-    }
-    pending = list(messages)
-    sent: list[Any] = []
-
-    async def receive() -> dict[str, object]:
-        return pending.pop(0) if pending else {"type": "http.disconnect"}
-
-    async def send(message: Any) -> None:
-        sent.append(message)
-
-    async def main() -> list[Any]:
-        with contextlib.suppress(ClientDisconnect):
-            await world.client.app(scope, receive, send)
-        return sent
-
-    return run_on_own_loop(main)
-
-
 def _trigger(key: str, dedup_key: str) -> bytes:
     return json.dumps(
         {
@@ -363,7 +330,7 @@ def _trigger(key: str, dedup_key: str) -> bytes:
 def test_a_body_sent_in_pieces_is_read_whole(world: World) -> None:
     body = _trigger(make(world, "pagerduty"), "in-pieces")
     pieces = [body[:7], body[7:40], body[40:]]
-    sent = _post_in_pieces(
+    sent = post_in_pieces(
         world,
         "/v2/enqueue",
         [
@@ -377,7 +344,7 @@ def test_a_body_sent_in_pieces_is_read_whole(world: World) -> None:
 
 def test_a_sender_that_hangs_up_mid_body_stores_nothing(world: World) -> None:
     body = _trigger(make(world, "pagerduty"), "cut-short")
-    sent = _post_in_pieces(
+    sent = post_in_pieces(
         world, "/v2/enqueue", [{"type": "http.request", "body": body[:20], "more_body": True}]
     )
     assert all(m.get("status", 0) < 200 or m.get("status", 0) >= 300 for m in sent), sent
