@@ -132,3 +132,41 @@ def test_a_batch_of_new_alerts_is_written_without_an_orm_session(
     resolve = Item(ref, NormalizedAlert(action=AlertAction.RESOLVE, dedup_key="k0"))
     assert [o.result for o in org.app.alerts.ingest([resolve])] == ["resolved"]
     assert len(made) == 1
+
+
+def test_sqlite_units_of_work_share_one_kept_connection(app: Tocsin) -> None:
+    """SQLite's writers take turns anyway: they share one connection and its cursor,
+    kept open between transactions. PostgreSQL's take one each from the pool."""
+    with app.db.unit_of_work() as first:
+        connection, raw = first.connection, first.raw
+    with app.db.unit_of_work() as second:
+        same = second.connection is connection and second.raw is raw
+    assert same == (app.db.dialect == "sqlite")
+    assert not connection.closed or app.db.dialect != "sqlite"
+
+
+def test_a_failed_unit_of_work_leaves_the_next_one_a_clean_transaction(app: Tocsin) -> None:
+    before = _counter(app)
+
+    def change() -> None:
+        with app.db.unit_of_work() as uow:
+            uow.raw.run("UPDATE counters SET value = value + 5 WHERE name = 'incident'")
+            raise RuntimeError("the caller changed its mind")
+
+    with pytest.raises(RuntimeError):
+        change()
+    with app.db.unit_of_work() as uow:
+        uow.raw.run("UPDATE counters SET value = value + 1 WHERE name = 'incident'")
+    assert _counter(app) == before + 1
+
+
+def test_a_unit_of_work_inside_another_is_refused_on_sqlite(app: Tocsin) -> None:
+    """One writer at a time: SQLite would wait for itself for its whole busy timeout."""
+    if app.db.dialect != "sqlite":
+        pytest.skip("PostgreSQL's units of work are independent transactions")
+    before = _counter(app)
+    with app.db.unit_of_work() as outer:
+        outer.raw.run("UPDATE counters SET value = value + 1 WHERE name = 'incident'")
+        with pytest.raises(RuntimeError, match="inside another"), app.db.unit_of_work():
+            pass
+    assert _counter(app) == before + 1  # the outer one was not disturbed
