@@ -15,6 +15,7 @@ from sqlalchemy import text
 from tests.conftest import START
 from tocsin.core.clock import FrozenClock
 from tocsin.db import engine as engine_module
+from tocsin.db.checkpoint import WAL_RESTART_BYTES
 from tocsin.db.engine import SQLITE_PAGE_SIZE, build_engine
 from tocsin.db.session import Database
 
@@ -132,6 +133,29 @@ def test_a_pass_under_the_write_lock_lets_the_next_writer_rewind(db: Database) -
         assert frames < 10  # the log started over: one commit's frames, not 40 commits'
     finally:
         connection.close()
+
+
+def test_the_log_rewinds_at_the_same_size_whatever_the_page_size(tmp_path: Path) -> None:
+    """32 MB of log: 32,768 of Tocsin's 1 KB pages, 8,192 in a file made with 4 KB pages."""
+    old = tmp_path / "old.db"
+    sqlite3.connect(old).execute("PRAGMA page_size=4096").execute("VACUUM").close()
+    for path, frames in ((tmp_path / "new.db", WAL_RESTART_BYTES // 1024), (old, 8192)):
+        database = Database(build_engine(f"sqlite:///{path}"), FrozenClock(START))
+        try:
+            with database.unit_of_work() as uow:
+                uow.raw.run("CREATE TABLE t (id INTEGER PRIMARY KEY)")
+            checkpointer = database.checkpointer
+            assert checkpointer is not None
+            checkpointer.stop()
+            connection = sqlite3.connect(path)
+            try:
+                checkpointer.step(connection)
+            finally:
+                connection.close()
+            assert checkpointer.restart_frames == frames
+        finally:
+            database.close()
+    assert WAL_RESTART_BYTES // 1024 == 32768
 
 
 def test_close_copies_everything_back(tmp_path: Path) -> None:

@@ -42,8 +42,8 @@ def build_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine
 # filtered incident list on 1,000,000 incidents takes 8.3 ms instead of 6.8
 # (bench/README.md). Only a new file takes it; the operator guide says how to convert.
 SQLITE_PAGE_SIZE = 1024
-# What the WAL file may keep on disk once it starts over. It normally starts over before
-# 8,192 pages (db/checkpoint.py: 8.6 MB at 1 KB pages, 34 MB at 4 KB), so this only
+# What the WAL file may keep on disk once it starts over. It normally starts over at
+# about 32 MB (db/checkpoint.py: 32,768 pages of 1 KB), so this only
 # gives back what an unusual stretch left behind (a long read, such as a backup, holds
 # back every checkpoint meanwhile); without it the file keeps its largest size until
 # Tocsin stops.
