@@ -100,7 +100,7 @@ def wal_after_writes_that_never_pause(path: Path, restart_frames: int) -> int:
 
 def test_the_log_rewinds_under_writes_that_never_pause(tmp_path: Path) -> None:
     # Passes alone never catch up with a writer that does not pause: the WAL keeps every
-    # frame written (about 50 MB here). The pass under the write lock lets it rewind.
+    # frame written (about 26 MB here). The pass under the write lock lets it rewind.
     # The writer takes the lock again the moment it lets go; the checkpoint thread still
     # gets its turn (before turns, it waited hundreds of commits: a log of 6-10 MB here).
     unbounded = wal_after_writes_that_never_pause(tmp_path / "a.db", restart_frames=10**9)
@@ -209,7 +209,10 @@ def test_a_pass_under_the_write_lock_lets_the_next_writer_rewind(db: Database) -
 def test_the_log_rewinds_at_the_same_size_whatever_the_page_size(tmp_path: Path) -> None:
     """32 MB of log: 32,768 of Tocsin's 1 KB pages, 8,192 in a file made with 4 KB pages."""
     old = tmp_path / "old.db"
-    sqlite3.connect(old).execute("PRAGMA page_size=4096").execute("VACUUM").close()
+    made = sqlite3.connect(old)
+    made.execute("PRAGMA page_size=4096")
+    made.execute("VACUUM")
+    made.close()
     for path, frames in ((tmp_path / "new.db", WAL_RESTART_BYTES // 1024), (old, 8192)):
         database = Database(build_engine(f"sqlite:///{path}"), FrozenClock(START))
         try:
