@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from tocsin.auth.models import ApiToken, Customer, User, WebSession
 from tocsin.auth.principal import Principal
+from tocsin.auth.refusals import RefusalLimiter, Summary
 from tocsin.auth.roles import Permission, Role
 from tocsin.auth.schemas import (
     CustomerIn,
@@ -32,6 +33,8 @@ from tocsin.auth.secrets import (
     verify_password,
 )
 from tocsin.catalog.models import Team, TeamMember
+from tocsin.core.addresses import source_key
+from tocsin.core.bounded import clip, clipped_fields
 from tocsin.core.clock import Clock
 from tocsin.core.errors import Conflict, NotAuthenticated, NotFound, ValidationFailed
 from tocsin.core.events import Actor
@@ -135,6 +138,7 @@ class AuthService:
     def __init__(self, db: Database, clock: Clock) -> None:
         self.db = db
         self.clock = clock
+        self.refusals = RefusalLimiter()
 
     def _event(
         self,
@@ -548,21 +552,58 @@ class AuthService:
         self.record_denials([Denial(principal, what=what, source=source, reason=reason)])
 
     def record_denials(self, denials: list[Denial]) -> list[None]:
-        """Several permission failures audited in one transaction (the ingest endpoints'
-        refused keys, group committed: a flood of bad keys costs a row each, not a
-        transaction each); one answer per denial, for the group-commit writer."""
+        """Several refusals audited in one transaction (the ingest endpoints' refused keys
+        are group committed: a flood of bad keys costs a row each, not a transaction
+        each); one answer per denial, for the group-commit writer. What a refused caller
+        sent is stored clipped, and past a source's allowance in a minute a refusal is
+        only counted, for that minute's summary entry (`auth/refusals.py`)."""
+        now = self.clock.now()
+        admitted: list[Denial] = []
+        summaries: list[Summary] = []
+        for denial in denials:
+            recorded, ended = self.refusals.admit(source_key(denial.source), denial.reason, now)
+            summaries += ended
+            if recorded:
+                admitted.append(denial)
+        self._write_refusals(admitted, summaries)
+        return [None] * len(denials)
+
+    def flush_refusals(self, *, final: bool = False) -> int:
+        """Write the summaries of refusals counted in a minute that has ended (every
+        engine tick), or of every minute still open (`final`: at shutdown)."""
+        now = self.clock.now()
+        summaries = self.refusals.drain(now) if final else self.refusals.due(now)
+        self._write_refusals([], summaries)
+        return len(summaries)
+
+    def _write_refusals(self, denials: list[Denial], summaries: list[Summary]) -> None:
+        if not denials and not summaries:
+            return
         with self.db.unit_of_work() as uow:
             for denial in denials:
                 principal = denial.principal
+                source = clip(denial.source, 100).text
                 self._event(
                     uow,
-                    principal.actor if principal else Actor(kind="anonymous", label=denial.source),
+                    principal.actor if principal else Actor(kind="anonymous", label=source),
                     "auth.denied",
                     "request",
                     None,
                     principal.customer_id if principal else None,
-                    what=denial.what,
-                    source=denial.source,
-                    reason=denial.reason,
+                    **clipped_fields(what=denial.what, source=denial.source, reason=denial.reason),
                 )
-        return [None] * len(denials)
+            for summary in summaries:
+                self._event(
+                    uow,
+                    Actor(kind="anonymous", label=summary.source),
+                    "auth.denied_summary",
+                    "request",
+                    None,
+                    None,
+                    source=summary.source,
+                    sources=summary.sources,
+                    refusals=summary.refusals,
+                    reasons=summary.reasons,
+                    start=summary.start.isoformat(),
+                    end=summary.end.isoformat(),
+                )

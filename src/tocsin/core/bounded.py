@@ -21,7 +21,6 @@ ELLIPSIS = "…"
 
 # What a refused request may leave in the audit log, per field.
 FIELD_LIMIT = 200
-PATH_LIMIT = 300
 
 
 def storable(text: str) -> str:

@@ -62,7 +62,16 @@ class Engine:
                 log.info(
                     "engine module acted", extra={"module": module.name, "count": done[module.name]}
                 )
+        self._process_duties()
         return done
+
+    def _process_duties(self) -> None:
+        """Duties of this process's own memory, so under no lease: every process that
+        refused requests writes the summaries of its own refusals."""
+        try:
+            self.app.auth.flush_refusals()
+        except Exception:
+            log.exception("writing the refusal summaries failed")
 
     def run_forever(self) -> None:
         interval = self.app.settings.engine_interval_seconds
