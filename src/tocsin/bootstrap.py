@@ -17,6 +17,7 @@ from tocsin.auth.service import AuthService, Denial
 from tocsin.catalog.service import CatalogService
 from tocsin.core.clock import Clock, SystemClock
 from tocsin.core.events import DomainEvent
+from tocsin.core.private_files import read_or_create_secret
 from tocsin.db import migrate
 from tocsin.db.engine import build_engine, normalise_url
 from tocsin.db.group_commit import BatchWriter, LoopBatcher
@@ -56,22 +57,22 @@ class Tocsin:
 
     def dispose(self) -> None:
         self.writer.stop()
+        try:
+            self.auth.flush_refusals(final=True)
+        except Exception:  # the database may be what failed; the process ends anyway
+            log.exception("writing the refusal summaries at shutdown failed")
         self.db.close()
 
 
 def _secret_key(settings: Settings) -> str:
+    """TOCSIN_SECRET_KEY, else the install's own secret kept beside its SQLite file (made
+    on first start, readable by Tocsin's user only)."""
     if settings.secret_key:
         return settings.secret_key
     if settings.is_sqlite:
         database = make_url(normalise_url(settings.database_url)).database
         if database and database != ":memory:":
-            path = Path(database + ".secret")
-            if path.exists():
-                return path.read_text().strip()
-            key = secrets.token_urlsafe(32)
-            path.write_text(key)
-            path.chmod(0o600)
-            return key
+            return read_or_create_secret(Path(database + ".secret"))
     log.warning("TOCSIN_SECRET_KEY is not set: sessions will not survive a restart")
     return secrets.token_urlsafe(32)
 

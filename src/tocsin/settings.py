@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_PRIORITY_MATRIX: dict[str, int] = {
@@ -37,8 +38,15 @@ class Settings(BaseSettings):
     base_url: str = "http://127.0.0.1:8000"
     secret_key: str = Field(
         default="",
-        description="Signs session cookies. Generated and stored beside a SQLite database "
-        "when empty; set it explicitly when several processes share PostgreSQL.",
+        description="Signs session cookies and keys the audit chain. With SQLite, when "
+        "empty, each install makes its own and keeps it beside the database file; with "
+        "PostgreSQL it must be set (every process sharing the database needs the same one).",
+    )
+    trusted_proxies: str = Field(
+        default="",
+        description="Reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are "
+        "believed: comma-separated addresses or CIDR blocks, or * for any. Empty: none, the "
+        "connecting address is the client's.",
     )
     log_format: Literal["auto", "json", "text"] = "auto"
     log_level: str = "INFO"
@@ -71,6 +79,31 @@ class Settings(BaseSettings):
             raise ValueError(f"priority_matrix values must be 1-5, got {bad}")
         return value
 
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _addresses_or_networks(cls, value: str) -> str:
+        entries = [entry.strip() for entry in value.split(",") if entry.strip()]
+        if entries == ["*"]:
+            return "*"
+        for entry in entries:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"{entry!r} is not an address or a CIDR block (e.g. 10.0.0.5 or 10.0.0.0/8)"
+                ) from None
+        return ",".join(entries)
+
+    @model_validator(mode="after")
+    def _shared_secret_for_postgres(self) -> Settings:
+        if not self.is_sqlite and not self.secret_key:
+            raise ValueError(
+                "TOCSIN_SECRET_KEY must be set when Tocsin uses PostgreSQL: every process "
+                "sharing the database signs sessions and keys the audit chain with it. Make "
+                "one with: python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
+            )
+        return self
+
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
@@ -86,6 +119,47 @@ def load_settings(**overrides: Any) -> Settings:
             raise ValueError(f"TOCSIN_CONFIG points at {path}, which is not a file")
         with path.open("rb") as handle:
             file_values = tomllib.load(handle)
-    env_values = Settings().model_dump(exclude_unset=True)
-    merged = {**file_values, **env_values, **overrides}
-    return Settings.model_validate(merged)
+    try:
+        env_values = _from_environment()
+        merged = {**file_values, **env_values, **overrides}
+        return Settings.model_validate(merged)
+    except ValidationError as exc:
+        raise ValueError(_sentences(exc)) from None
+
+
+class _EnvironmentOnly(Settings):
+    """The TOCSIN_* variables alone: checked one by one, not yet as a whole (the
+    configuration file's values may complete them)."""
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _addresses_or_networks(cls, value: str) -> str:
+        entries = [entry.strip() for entry in value.split(",") if entry.strip()]
+        if entries == ["*"]:
+            return "*"
+        for entry in entries:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"{entry!r} is not an address or a CIDR block (e.g. 10.0.0.5 or 10.0.0.0/8)"
+                ) from None
+        return ",".join(entries)
+
+    @model_validator(mode="after")
+    def _shared_secret_for_postgres(self) -> _EnvironmentOnly:
+        return self
+
+
+def _from_environment() -> dict[str, Any]:
+    return _EnvironmentOnly().model_dump(exclude_unset=True)
+
+
+def _sentences(exc: ValidationError) -> str:
+    """A configuration error as sentences: which setting, what is wrong."""
+    parts = []
+    for error in exc.errors():
+        message = str(error.get("msg", "is invalid")).removeprefix("Value error, ")
+        where = ".".join(str(p) for p in error.get("loc", ()))
+        parts.append(f"TOCSIN_{where.upper()}: {message}" if where else message)
+    return "; ".join(parts)

@@ -17,7 +17,7 @@ from tocsin.bootstrap import Tocsin, build
 from tocsin.core.errors import TocsinError
 from tocsin.db import migrate
 from tocsin.logs import configure_logging
-from tocsin.settings import load_settings
+from tocsin.settings import Settings, load_settings
 
 # Piped output (scripts, logs) gets wide tables instead of wrapped cells.
 _WIDTH = None if sys.stdout.isatty() else 200
@@ -25,13 +25,18 @@ console = Console(width=_WIDTH)
 err_console = Console(stderr=True, width=_WIDTH)
 
 
+def settings_or_exit() -> Settings:
+    """The configuration, or exit 2 with what is wrong in it."""
+    try:
+        return load_settings()
+    except ValueError as exc:
+        err_console.print(f"[red]Configuration error:[/red] {exc}", highlight=False)
+        raise typer.Exit(2) from None
+
+
 @contextmanager
 def open_app(*, migrate_first: bool = True) -> Iterator[Tocsin]:
-    try:
-        settings = load_settings()
-    except ValueError as exc:
-        err_console.print(f"[red]Configuration error:[/red] {exc}")
-        raise typer.Exit(2) from None
+    settings = settings_or_exit()
     configure_logging(fmt=settings.log_format, level="WARNING")
     app = build(settings)
     try:

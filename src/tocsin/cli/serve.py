@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from tocsin.bootstrap import build
+from tocsin.cli.context import settings_or_exit
 from tocsin.logs import configure_logging
-from tocsin.settings import load_settings
 from tocsin.workers.engine import Engine
 
 if TYPE_CHECKING:
@@ -37,7 +37,7 @@ def serve(
     from tocsin.receivers import start_receivers
     from tocsin.web.app import create_app
 
-    settings = load_settings()
+    settings = settings_or_exit()
     configure_logging(fmt=settings.log_format, level=settings.log_level)
     app = build(settings)
     app.migrate()
@@ -88,7 +88,7 @@ def _exit_quietly(_signum: int, _frame: object) -> None:
 
 def worker() -> None:
     """Run the background engine alone (scale-out next to `serve` on PostgreSQL)."""
-    settings = load_settings()
+    settings = settings_or_exit()
     configure_logging(fmt=settings.log_format, level=settings.log_level)
     app = build(settings)
     app.migrate()

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
+
+from tocsin.core.private_files import create_private
 
 
 def normalise_url(url: str) -> str:
@@ -18,6 +21,7 @@ def normalise_url(url: str) -> str:
 def build_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
     url = normalise_url(url)
     if url.startswith("sqlite"):
+        _create_private_file(url)
         engine = create_engine(
             url,
             echo=echo,
@@ -34,6 +38,18 @@ def build_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine
     return create_engine(
         url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
     )
+
+
+def _create_private_file(url: str) -> None:
+    """A new database file is made private before SQLite opens it (SQLite would make it,
+    and its -wal and -shm files, readable by everyone on the host)."""
+    parsed = make_url(url)
+    database = parsed.database
+    if not database or database == ":memory:" or parsed.query.get("mode") == "memory":
+        return
+    if database.startswith("file:"):  # a URI filename: SQLite's own business
+        return
+    create_private(Path(database))
 
 
 # Small pages: a write changes a few rows scattered over many pages (a row in each of a

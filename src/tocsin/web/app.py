@@ -63,4 +63,9 @@ def create_app(tocsin: Tocsin) -> Front:
     app.include_router(ui.router)
     ui.mount_static(app)
     app.add_middleware(RequestMiddleware, metrics=app.state.metrics, max_body=MAX_BODY)
-    return Front(app, metrics=app.state.metrics, max_body=MAX_BODY)
+    return Front(
+        app,
+        metrics=app.state.metrics,
+        max_body=MAX_BODY,
+        trusted_proxies=tocsin.settings.trusted_proxies,
+    )

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any
+from typing import Any, cast
 
 from fastapi import FastAPI
 from starlette.datastructures import State
 from starlette.requests import ClientDisconnect, Request
 from starlette.routing import BaseRoute, Match, Route
 from starlette.types import Receive, Scope, Send
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from tocsin.web import errors
 from tocsin.web.ingest import routes as sender_routes
@@ -60,13 +61,22 @@ async def _read_body(receive: Receive, limit: int) -> bytes:
 class Front:
     """Senders' routes first, FastAPI (`api`) for everything else (see the module)."""
 
-    def __init__(self, api: FastAPI, *, metrics: Metrics, max_body: int) -> None:
+    def __init__(
+        self, api: FastAPI, *, metrics: Metrics, max_body: int, trusted_proxies: str = ""
+    ) -> None:
         self.api = api
         self.metrics = metrics
         self.max_body = max_body
         # Most senders' paths have no parameters: one dictionary look-up finds them.
         self._exact = {r.path: (r,) for r in sender_routes if not r.param_convertors}
         self._patterned = tuple(r for r in sender_routes if r.param_convertors)
+        # Behind a trusted reverse proxy the client's address and scheme are the ones it
+        # forwards: what the refusal limits count, and what makes cookies Secure.
+        self._entry: Any = (
+            ProxyHeadersMiddleware(cast(Any, self._dispatch), trusted_hosts=trusted_proxies)
+            if trusted_proxies
+            else self._dispatch
+        )
 
     # What callers of the FastAPI app ask of the app they were given.
     @property
@@ -78,6 +88,9 @@ class Front:
         return self.api.routes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self._entry(scope, receive, send)
+
+    async def _dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             for route in self._exact.get(scope["path"], self._patterned):
                 match, child_scope = route.matches(scope)
