@@ -18,9 +18,9 @@ from tocsin.web.access import IntegrationKey, Public, Require
 from .conftest import PEOPLE, World
 
 # FastAPI's own documentation routes and the static files are public by nature.
-FRAMEWORK_ROUTES = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/static"}
+FRAMEWORK_ROUTES = {"/openapi.json", "/docs", "/docs/assets", "/static"}
 # Pages anyone may see: operations endpoints and the sign-in form.
-PUBLIC_PAGES = {"/healthz", "/readyz", "/metrics", "/login"}
+PUBLIC_PAGES = {"/healthz", "/readyz", "/metrics", "/login", "/docs"}
 
 # One valid-looking request per route: enough to get past validation, so the answer shows
 # the access decision rather than a 422.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from fastapi.testclient import TestClient
+
 from .conftest import World
 
 
@@ -42,3 +44,12 @@ def test_incident_walkthrough(world: World) -> None:
     assert r.status_code == 200
     r = world.client.get(f"/api/v1/incidents/{number}", headers=world.h("globex_requester"))
     assert r.status_code == 404
+
+
+def test_the_api_docs_are_served_from_tocsin_itself(client: TestClient) -> None:
+    page = client.get("/docs")
+    assert page.status_code == 200
+    assert "/docs/assets/swagger-ui-bundle.js" in page.text
+    assert "https://" not in page.text  # no CDN, no third-party favicon
+    for asset in ("swagger-ui-bundle.js", "swagger-ui.css", "favicon-32x32.png"):
+        assert client.get(f"/docs/assets/{asset}").status_code == 200

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from tocsin.alerts.grouping import group_value
 from tocsin.alerts.maintenance import Window, in_maintenance
 from tocsin.alerts.models import LIVE_ALERT_SQL
+from tocsin.alerts.repeats import CHANGE_KIND, change_message, repeat_changes, repeated_summary
 from tocsin.alerts.schemas import IntegrationConfig
 from tocsin.auth.models import User
 from tocsin.core.events import DomainEvent
@@ -25,7 +26,6 @@ from tocsin.db.raw import Columns, Raw, Statement, json_text
 from tocsin.db.session import UnitOfWork
 from tocsin.incidents.intake import TIMELINE_COLUMNS, NewIncident, open_incidents
 from tocsin.incidents.lifecycle import OPEN_STATES
-from tocsin.integrations.base import Severity
 
 if TYPE_CHECKING:
     from tocsin.alerts.pipeline import Item, Outcome, Pipeline
@@ -72,7 +72,8 @@ def _keys_statement(
     integrations, p1 = raw.any_of("integration_id", "bigint", integration_ids)
     dedup, p2 = raw.any_of("dedup_key", "text", keys)
     sql = (
-        "SELECT id, integration_id, dedup_key, incident_id, status, resolved_at FROM alerts "
+        "SELECT id, integration_id, dedup_key, incident_id, status, resolved_at, summary, "
+        "severity FROM alerts "
         f"WHERE {integrations} AND {dedup} AND "
     )
     if flap_since is None:
@@ -120,10 +121,11 @@ def trigger_run(
     numbers = _numbers(raw, {row[3] for row in found if row[3] is not None})
     live: dict[tuple[int, str], tuple[int, int | None, str | None]] = {
         (integration_id, key): (alert_id, incident_id, numbers.get(incident_id))
-        for alert_id, integration_id, key, incident_id in found
+        for alert_id, integration_id, key, incident_id, _, _ in found
     }
-
-    bumps: dict[int, list[Any]] = {}  # alert id -> [n, seen, summary, severity, id]
+    repeats = _Repeats(pipeline, uow, now, stamp)
+    for alert_id, _, _, _, summary, severity in found:
+        repeats.current[alert_id] = (str(summary), str(severity))
     fresh: dict[tuple[int, str], _New] = {}
     suppressed: list[_New] = []
     reporters = _reporters(pipeline, uow, items)
@@ -131,7 +133,7 @@ def trigger_run(
         pair = (item.integration.id, key)
         if pair in live:
             live_id, live_incident, live_number = live[pair]
-            _bump(bumps, live_id, stamp, item.alert.summary[:2000] or key, item.alert.severity)
+            repeats.add(item, live_id, key, live_incident)
             results[index] = Outcome("deduplicated", key, live_incident, live_number, live_id)
             continue
         if pair in fresh:
@@ -275,24 +277,62 @@ def trigger_run(
         )
     for new in winners:
         incident_id, number = incident_of[new.index]
+        repeats.current[new.alert_id] = (new.row["summary"], new.row["severity"])
         for follower in new.followers:
-            _bump(bumps, new.alert_id, stamp, new.row["summary"], new.item.alert.severity)
+            repeats.add(items[follower], new.alert_id, new.key, incident_id)
             results[follower] = Outcome("deduplicated", new.key, incident_id, number, new.alert_id)
+    timeline += repeats.timeline
     with raw.batched():  # nothing to wait for: one round trip
         raw.insert("incident_timeline", TIMELINE_COLUMNS, timeline)
-        raw.many(_BUMP, bumps.values())
+        raw.many(_BUMP, repeats.bumps.values())
     assert all(r is not None for r in results)
     return [r for r in results if r is not None]
 
 
-def _bump(
-    bumps: dict[int, list[Any]], alert_id: int, stamp: Any, summary: str, severity: Severity
-) -> None:
-    """One more repeat of a live alert: its count, last seen time, summary and severity."""
-    entry = bumps.setdefault(alert_id, [0, stamp, summary, severity.value, alert_id])
-    entry[0] += 1
-    entry[2] = summary
-    entry[3] = severity.value
+class _Repeats:
+    """Repeats of live alerts in this run: one UPDATE per alert with the sum of its
+    repeats, and each change a repeat made recorded (`alerts/repeats.py`)."""
+
+    def __init__(self, pipeline: Pipeline, uow: UnitOfWork, now: datetime, stamp: Any) -> None:
+        self.pipeline, self.uow, self.now, self.stamp = pipeline, uow, now, stamp
+        self.current: dict[int, tuple[str, str]] = {}  # alert id -> (summary, severity)
+        self.bumps: dict[int, list[Any]] = {}  # alert id -> [n, seen, summary, severity, id]
+        self.timeline: list[tuple[Any, ...]] = []
+
+    def add(self, item: Item, alert_id: int, key: str, incident_id: int | None) -> None:
+        summary, severity = self.current[alert_id]
+        changes = repeat_changes(summary=summary, severity=severity, alert=item.alert)
+        after = (repeated_summary(summary, item.alert), item.alert.severity.value)
+        self.current[alert_id] = after
+        entry = self.bumps.setdefault(alert_id, [0, self.stamp, *after, alert_id])
+        entry[0] += 1
+        entry[2], entry[3] = after
+        if not changes:
+            return
+        integration = item.integration
+        self.pipeline.emit(
+            self.uow,
+            integration,
+            "alert.updated",
+            alert_id,
+            self.now,
+            key,
+            incident_id,
+            changes=changes,
+        )
+        if incident_id is not None:
+            self.timeline.append(
+                (
+                    incident_id,
+                    self.stamp,
+                    None,
+                    self.pipeline.robot(integration).actor.describe(),
+                    CHANGE_KIND,
+                    json_text(changes),
+                    change_message(key, changes),
+                    self.uow.raw.flag(False),
+                )
+            )
 
 
 def _row(item: Item, key: str, group: str | None, stamp: Any) -> dict[str, Any]:
@@ -363,7 +403,7 @@ def _look_up(
     if group is not None:
         statements.append(group)
     answers = raw.together(statements)
-    found = [row[:4] for row in answers[0] if row[4] != "resolved"]
+    found = [(*row[:4], row[6], row[7]) for row in answers[0] if row[4] != "resolved"]
     resolved = [(row[1], row[2], row[5]) for row in answers[0] if row[4] == "resolved"]
     recent = _flap_result(raw, resolved, flap_windows, now)
     grouped = _group_result(raw, answers[-1], wanted, now) if group else {}

@@ -17,6 +17,7 @@ from tocsin.alerts.grouping import group_value
 from tocsin.alerts.integrations import IntegrationRef
 from tocsin.alerts.maintenance import Window, in_maintenance
 from tocsin.alerts.models import LIVE_ALERT_SQL, Alert
+from tocsin.alerts.repeats import CHANGE_KIND, change_message, repeat_changes, repeated_summary
 from tocsin.auth.models import User
 from tocsin.auth.principal import Principal, system_principal
 from tocsin.auth.service import default_customer, principal_for
@@ -147,7 +148,7 @@ class Pipeline:
         key = key or alert.dedup_key or uuid.uuid4().hex
         live = self._live(uow, integration, NormalizedAlert(action=alert.action, dedup_key=key))
         if live is not None:
-            return self._repeat(uow, live, alert, now)
+            return self._repeat(uow, integration, live, alert, now)
         service_id = integration.service_id
         suppressed = in_maintenance(
             windows, customer_id=integration.customer_id, service_id=service_id, at=now
@@ -197,7 +198,7 @@ class Pipeline:
         if claimed is None:
             live = self._live(uow, integration, NormalizedAlert(action=alert.action, dedup_key=key))
             assert live is not None
-            return self._repeat(uow, live, alert, now)
+            return self._repeat(uow, integration, live, alert, now)
         alert_id = int(claimed)
         grouped = self._group_target(uow, integration, grouping, now)
         if grouped is not None:
@@ -325,15 +326,57 @@ class Pipeline:
         return Outcome("commented", alert.dedup_key, incident.id, incident.number)
 
     def _repeat(
-        self, uow: UnitOfWork, live: Alert, alert: NormalizedAlert, now: datetime
+        self,
+        uow: UnitOfWork,
+        integration: IntegrationRef,
+        live: Alert,
+        alert: NormalizedAlert,
+        now: datetime,
     ) -> Outcome:
+        changes = repeat_changes(summary=live.summary, severity=live.severity, alert=alert)
         live.count += 1
         live.last_seen_at = now
-        if alert.summary:
-            live.summary = alert.summary[:2000]
+        live.summary = repeated_summary(live.summary, alert)
         live.severity = alert.severity.value
+        if changes:
+            self.alert_changed(
+                uow, integration, live.id, live.dedup_key, live.incident_id, changes, now
+            )
         number = self._number(uow, live.incident_id)
         return Outcome("deduplicated", live.dedup_key, live.incident_id, number, live.id)
+
+    def alert_changed(
+        self,
+        uow: UnitOfWork,
+        integration: IntegrationRef,
+        alert_id: int,
+        key: str,
+        incident_id: int | None,
+        changes: dict[str, list[str]],
+        now: datetime,
+    ) -> None:
+        """A repeat changed its alert: on the alert's history, and on its incident's
+        timeline (rare: one statement each, from either write path)."""
+        self.emit(
+            uow, integration, "alert.updated", alert_id, now, key, incident_id, changes=changes
+        )
+        if incident_id is None:
+            return
+        uow.session.execute(
+            insert(TimelineEntry),
+            [
+                {
+                    "incident_id": incident_id,
+                    "at": now,
+                    "actor_id": None,
+                    "actor_label": self.robot(integration).actor.describe(),
+                    "kind": CHANGE_KIND,
+                    "changes": changes,
+                    "message": change_message(key, changes),
+                    "internal": False,
+                }
+            ],
+        )
 
     def _flapping(
         self,
@@ -479,6 +522,7 @@ class Pipeline:
         now: datetime,
         key: str,
         incident_id: int | None = None,
+        **data: Any,
     ) -> None:
         uow.record(
             action,
@@ -490,4 +534,5 @@ class Pipeline:
             dedup_key=key,
             integration=integration.name,
             incident_id=incident_id,
+            **data,
         )

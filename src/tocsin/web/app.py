@@ -8,7 +8,7 @@ from fastapi import FastAPI
 
 from tocsin import __version__
 from tocsin.bootstrap import Tocsin
-from tocsin.web import errors, ingest
+from tocsin.web import docs, errors, ingest
 from tocsin.web.api import ops
 from tocsin.web.api.v1 import alerts, audit, catalog, directory, incidents
 from tocsin.web.front import Front
@@ -26,7 +26,7 @@ def create_app(tocsin: Tocsin) -> Front:
         version=__version__,
         description="Self-hosted incident management. Authenticate with "
         "`Authorization: Bearer <token>`; create a token with `tocsin token create EMAIL`.",
-        docs_url="/docs",
+        docs_url=None,  # web/docs.py serves it from local assets
         openapi_url="/openapi.json",
         redoc_url=None,
         # No OpenTelemetry here: with it on, FastAPI asks the OpenTelemetry providers on
@@ -50,6 +50,7 @@ def create_app(tocsin: Tocsin) -> Front:
     for router in routers:
         app.include_router(router)
     app.router.routes.extend(ingest.routes)
+    docs.install(app, openapi_url="/openapi.json")
     build_schema = app.openapi
 
     def openapi() -> dict[str, Any]:
