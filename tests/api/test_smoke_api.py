@@ -51,5 +51,5 @@ def test_the_api_docs_are_served_from_tocsin_itself(client: TestClient) -> None:
     assert page.status_code == 200
     assert "/docs/assets/swagger-ui-bundle.js" in page.text
     assert "https://" not in page.text  # no CDN, no third-party favicon
-    for asset in ("swagger-ui-bundle.js", "swagger-ui.css", "favicon-32x32.png"):
+    for asset in ("swagger-ui-bundle.js", "swagger-ui.css", "favicon.png"):
         assert client.get(f"/docs/assets/{asset}").status_code == 200

@@ -1,11 +1,12 @@
-"""/docs: the API's Swagger UI, served by Tocsin itself from the swagger-ui-bundle
-package: it works on a host without internet access and tells no CDN who reads the docs."""
+"""/docs: the API's Swagger UI, served by Tocsin itself from the assets the fastapi-offline
+package ships (Swagger UI 5, which reads OpenAPI 3.1): it works on a host without internet
+access and tells no CDN who reads the docs."""
 
 from __future__ import annotations
 
+from importlib.resources import files
 from pathlib import Path
 
-import swagger_ui_bundle
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
@@ -13,7 +14,7 @@ from fastapi.staticfiles import StaticFiles
 
 from tocsin.web.access import PUBLIC
 
-ASSETS = Path(swagger_ui_bundle.swagger_ui_path)
+ASSETS = Path(str(files("fastapi_offline") / "static"))
 PREFIX = "/docs/assets"
 
 
@@ -27,5 +28,5 @@ def install(app: FastAPI, *, openapi_url: str) -> None:
             title=f"{app.title} API",
             swagger_js_url=f"{PREFIX}/swagger-ui-bundle.js",
             swagger_css_url=f"{PREFIX}/swagger-ui.css",
-            swagger_favicon_url=f"{PREFIX}/favicon-32x32.png",
+            swagger_favicon_url=f"{PREFIX}/favicon.png",
         )

@@ -1,0 +1,25 @@
+"""The API documentation renders in a real browser from Tocsin alone: no request leaves
+for a CDN (a host without internet access gets working docs)."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, Request, expect
+
+pytestmark = pytest.mark.e2e
+
+
+def test_swagger_ui_renders_from_tocsins_own_assets(page: Page, server: str) -> None:
+    requested: list[str] = []
+
+    def seen(request: Request) -> None:
+        requested.append(request.url)
+
+    page.on("request", seen)
+    page.goto("/docs")
+    expect(page.locator(".swagger-ui .title")).to_contain_text("Tocsin")
+    expect(page.get_by_text("/api/v1/incidents/{ref}/actions/{action}").first).to_be_visible()
+    assert requested
+    assert all(url.startswith(server) for url in requested), [
+        url for url in requested if not url.startswith(server)
+    ]
