@@ -67,6 +67,13 @@ class Settings(BaseSettings):
     inbound_smtp_host: str = "127.0.0.1"
     # Alerts written per transaction at most (group commit).
     ingest_max_batch: int = Field(default=500, ge=1, le=10_000)
+    metrics_token: str = Field(
+        default="",
+        description="Bearer token /metrics requires; set, /metrics also publishes business "
+        "figures (open incidents by priority). Empty: /metrics is public and publishes "
+        "operational figures only.",
+        repr=False,
+    )
 
     @field_validator("priority_matrix")
     @classmethod

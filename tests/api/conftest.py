@@ -1,4 +1,5 @@
-"""A populated world for API tests: two customers besides the default one, every role."""
+"""A populated world for API tests: two customers besides the default one, every role (the
+provider's staff, and a tenant's own staff and requesters)."""
 
 from __future__ import annotations
 
@@ -39,6 +40,9 @@ PEOPLE = {
     "requester": ("alice@acme.test", Role.REQUESTER, "acme"),
     "requester2": ("bob@acme.test", Role.REQUESTER, "acme"),
     "acme_agent": ("agent@acme.test", Role.AGENT, "acme"),
+    # A tenant's own administrator and manager: they act only inside acme.
+    "acme_admin": ("admin@acme.test", Role.ADMIN, "acme"),
+    "acme_manager": ("manager@acme.test", Role.MANAGER, "acme"),
     "globex_requester": ("carol@globex.test", Role.REQUESTER, "globex"),
     "globex_agent": ("agent@globex.test", Role.AGENT, "globex"),
 }

@@ -237,7 +237,8 @@ def test_objects_of_another_customer_cannot_be_linked(world: World) -> None:
         {"title": "x", "customer": "acme", "service": "globex-erp"},
     )
     assert r.status_code == 422  # type: ignore[attr-defined]
-    assert "belongs to another customer" in r.json()["detail"]  # type: ignore[attr-defined]
+    # Said as if it did not exist for acme: the answer does not name globex's objects.
+    assert r.json()["detail"] == "There is no service 'globex-erp' for customer acme."  # type: ignore[attr-defined]
     r = post(
         world, "globex_agent", "/api/v1/incidents", {"title": "ERP slow", "service": "globex-erp"}
     )
@@ -283,8 +284,9 @@ def test_operations_endpoints(world: World) -> None:
     assert c.get("/readyz").json() == {"status": "ok"}
     post(world, "agent", "/api/v1/incidents", {"title": "x", "impact": 1, "urgency": 1})
     metrics = c.get("/metrics").text
-    assert 'tocsin_incidents_open{priority="P1"} 1.0' in metrics
     assert "tocsin_http_requests_total" in metrics
+    # Business figures need the metrics token (test_metrics_access.py).
+    assert "tocsin_incidents_open" not in metrics
     spec = c.get("/openapi.json").json()
     assert "/api/v1/incidents/{ref}/actions/{action}" in spec["paths"]
     assert c.get("/docs").status_code == 200

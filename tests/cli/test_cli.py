@@ -42,7 +42,7 @@ def test_users_tokens_and_incidents_from_the_terminal(tocsin) -> None:  # type: 
         stdin="a very long password\n",
     )
     out = tocsin("user", "create", "ops@example.com", "--role", "agent", code=1)
-    assert "already exists" in out
+    assert "This e-mail address is already in use." in out
     out = tocsin("user", "create", "x@example.com", "--role", "wizard", code=2)
     assert "wizard" in out
     token = tocsin("token", "create", "ops@example.com", "--name", "ci").strip().splitlines()[-1]

@@ -22,9 +22,9 @@ from tocsin.auth.models import Customer
 from tocsin.auth.principal import Principal
 from tocsin.auth.roles import Permission
 from tocsin.auth.secrets import token_digest
-from tocsin.auth.service import default_customer, owning_customer_id
+from tocsin.auth.service import named_customer_id, owning_customer_id
 from tocsin.catalog.models import Service, Team
-from tocsin.catalog.service import service_by_slug, team_by_slug
+from tocsin.catalog.resolve import service_by_slug, team_by_slug
 from tocsin.core.clock import Clock
 from tocsin.core.errors import NotFound, ValidationFailed
 from tocsin.core.paging import Page
@@ -122,7 +122,14 @@ class IntegrationService:
         key = new_key()
         with self.db.unit_of_work() as uow:
             s = uow.session
-            service = service_by_slug(s, principal, data.service) if data.service else None
+            # The customer named picks the service among those sharing its slug; without
+            # one, the service decides the customer.
+            named = named_customer_id(s, principal, data.customer)
+            service = (
+                service_by_slug(s, principal, data.service, customer_id=named, field="service")
+                if data.service
+                else None
+            )
             customer = s.get(
                 Customer,
                 owning_customer_id(
@@ -133,14 +140,11 @@ class IntegrationService:
                 ),
             )
             assert customer is not None
-            if service is not None and service.customer_id not in (
-                customer.id,
-                default_customer(s).id,
-            ):
-                raise ValidationFailed(
-                    f"Service {service.slug} belongs to another customer.", field="service"
-                )
-            team = team_by_slug(s, principal, data.team) if data.team else None
+            team = (
+                team_by_slug(s, principal, data.team, customer_id=customer.id, field="team")
+                if data.team
+                else None
+            )
             if team is None and service is not None and service.team_id is not None:
                 team = s.get(Team, service.team_id)
             config = data.config or IntegrationConfig(
@@ -200,11 +204,21 @@ class IntegrationService:
                 changes["enabled"] = [row.enabled, data.enabled]
                 row.enabled = data.enabled
             if "service" in given:
-                service = service_by_slug(s, principal, data.service) if data.service else None
+                service = (
+                    service_by_slug(
+                        s, principal, data.service, customer_id=row.customer_id, field="service"
+                    )
+                    if data.service
+                    else None
+                )
                 changes["service"] = [row.service_id, data.service]
                 row.service_id = service.id if service else None
             if "team" in given:
-                team = team_by_slug(s, principal, data.team) if data.team else None
+                team = (
+                    team_by_slug(s, principal, data.team, customer_id=row.customer_id, field="team")
+                    if data.team
+                    else None
+                )
                 changes["team"] = [row.team_id, data.team]
                 row.team_id = team.id if team else None
             if data.config is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tocsin.auth.roles import STAFF_ROLES, Permission, Role, can
+from tocsin.auth.roles import STAFF_ROLES, Permission, Role, can, refusal
 from tocsin.core.errors import PermissionDenied
 from tocsin.core.events import Actor
 
@@ -35,13 +35,14 @@ class Principal:
         return self.role is Role.REQUESTER
 
     def can(self, permission: Permission) -> bool:
-        return can(self.role, permission)
+        return can(self.role, permission, provider=self.all_customers)
+
+    def refusal(self, permission: Permission) -> str:
+        return refusal(self.role, permission, provider=self.all_customers)
 
     def require(self, permission: Permission) -> None:
         if not self.can(permission):
-            raise PermissionDenied(
-                f"Your role ({self.role.value}) does not allow {permission.value}."
-            )
+            raise PermissionDenied(self.refusal(permission))
 
     def sees_customer(self, customer_id: int) -> bool:
         return self.all_customers or customer_id == self.customer_id

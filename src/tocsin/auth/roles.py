@@ -1,4 +1,5 @@
-"""Roles and what each may do. Every route names one permission; this table decides."""
+"""Roles and what each may do. Every route names one permission; this table decides (with
+the few permissions only the service provider's own staff hold)."""
 
 from __future__ import annotations
 
@@ -22,11 +23,13 @@ class Permission(StrEnum):
     INCIDENT_BACKDATE = "incident.backdate"  # set opened_at on create (imports)
     CATALOG_READ = "catalog.read"  # services and categories
     TEAMS_READ = "teams.read"
-    CATALOG_MANAGE = "catalog.manage"  # teams, services, categories
+    CATALOG_MANAGE = "catalog.manage"  # teams, services, integrations
+    CATEGORIES_MANAGE = "categories.manage"  # the one taxonomy every customer shares
     USERS_READ = "users.read"
     USERS_MANAGE = "users.manage"
     CUSTOMERS_READ = "customers.read"
-    CUSTOMERS_MANAGE = "customers.manage"
+    CUSTOMERS_MANAGE = "customers.manage"  # rename one's customer
+    CUSTOMERS_CREATE = "customers.create"
     AUDIT_READ = "audit.read"
     SELF = "self"  # one's own profile and API tokens
 
@@ -48,7 +51,9 @@ _AGENT = _STAFF_READ | {
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
-    Role.MANAGER: frozenset(_AGENT | {Permission.CATALOG_MANAGE, Permission.AUDIT_READ}),
+    Role.MANAGER: frozenset(
+        _AGENT | {Permission.CATALOG_MANAGE, Permission.CATEGORIES_MANAGE, Permission.AUDIT_READ}
+    ),
     Role.AGENT: frozenset(_AGENT),
     Role.VIEWER: frozenset(_STAFF_READ),
     Role.REQUESTER: frozenset(
@@ -63,12 +68,32 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     ),
 }
 
+# What only the service provider's own staff may do, whatever their role: these act on
+# what every customer shares. The sentence tells a tenant's staff why they are refused.
+PROVIDER_ONLY: dict[Permission, str] = {
+    Permission.CATEGORIES_MANAGE: (
+        "Categories are one taxonomy shared by every customer; they are managed by the "
+        "service provider."
+    ),
+    Permission.CUSTOMERS_CREATE: "Only the service provider's administrators create customers.",
+}
+
 STAFF_ROLES = frozenset({Role.ADMIN, Role.MANAGER, Role.AGENT, Role.VIEWER})
 ASSIGNABLE_ROLES = frozenset({Role.ADMIN, Role.MANAGER, Role.AGENT})
 
 
-def can(role: Role, permission: Permission) -> bool:
+def can(role: Role, permission: Permission, *, provider: bool) -> bool:
+    """`provider`: the caller is one of the service provider's staff (not a tenant's)."""
+    if not provider and permission in PROVIDER_ONLY:
+        return False
     return permission in ROLE_PERMISSIONS[role]
+
+
+def refusal(role: Role, permission: Permission, *, provider: bool) -> str:
+    """Why `can` said no, in a sentence."""
+    if not provider and permission in PROVIDER_ONLY and permission in ROLE_PERMISSIONS[role]:
+        return PROVIDER_ONLY[permission]
+    return f"Your role ({role.value}) does not allow this ({permission.value})."
 
 
 def parse_role(value: str) -> Role:

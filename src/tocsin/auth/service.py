@@ -60,6 +60,12 @@ def customer_by_slug(session: Session, principal: Principal, slug: str) -> Custo
     return customer
 
 
+def named_customer_id(session: Session, principal: Principal, slug: str | None) -> int | None:
+    """The customer a request names, if any: the context in which its other references
+    (teams and services, whose slugs are unique per customer only) are resolved."""
+    return customer_by_slug(session, principal, slug).id if slug else None
+
+
 def owning_customer_id(
     session: Session, principal: Principal, *, slug: str | None, service_customer_id: int | None
 ) -> int:
@@ -155,7 +161,7 @@ class AuthService:
     # customers -------------------------------------------------------------------------
 
     def create_customer(self, principal: Principal, data: CustomerIn) -> CustomerOut:
-        principal.require(Permission.CUSTOMERS_MANAGE)
+        principal.require(Permission.CUSTOMERS_CREATE)
         with self.db.unit_of_work() as uow:
             if uow.session.scalar(select(Customer.id).where(Customer.slug == data.slug)):
                 raise Conflict(f"A customer with slug {data.slug!r} already exists.")
@@ -233,15 +239,17 @@ class AuthService:
         principal.require(Permission.USERS_MANAGE)
         with self.db.unit_of_work() as uow:
             session = uow.session
-            customer = (
-                customer_by_slug(session, principal, data.customer)
-                if data.customer
-                else default_customer(session)
+            customer = session.get(
+                Customer,
+                owning_customer_id(
+                    session, principal, slug=data.customer, service_customer_id=None
+                ),
             )
-            if not principal.sees_customer(customer.id):
-                raise NotFound(f"There is no customer {data.customer!r}.")
+            assert customer is not None
+            # E-mail addresses are the sign-in name, unique across customers: the answer
+            # must not tell a tenant which other customer (or who) has this one.
             if session.scalar(select(User.id).where(User.email == data.email)):
-                raise Conflict(f"A user with e-mail {data.email} already exists.")
+                raise Conflict("This e-mail address is already in use.")
             user = User(
                 email=data.email,
                 name=data.name or data.email.split("@")[0],

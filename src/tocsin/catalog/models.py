@@ -12,9 +12,11 @@ from tocsin.db.base import Base
 
 class Team(Base):
     __tablename__ = "teams"
+    # Per customer: two tenants may each have an "ops" team (catalog/resolve.py picks one).
+    __table_args__ = (UniqueConstraint("customer_id", "slug", name="uq_teams_customer_id_slug"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    slug: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(200))
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
     created_at: Mapped[datetime]
@@ -33,9 +35,10 @@ class TeamMember(Base):
 
 class Service(Base):
     __tablename__ = "services"
+    __table_args__ = (UniqueConstraint("customer_id", "slug", name="uq_services_customer_id_slug"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    slug: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(default="")
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)

@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session
 from tocsin.auth.models import Customer, User
 from tocsin.auth.principal import Principal
 from tocsin.auth.roles import ASSIGNABLE_ROLES, Permission, Role
-from tocsin.auth.service import customer_by_slug, default_customer
+from tocsin.auth.service import named_customer_id, owning_customer_id
 from tocsin.catalog.models import Category, Service, Team, TeamMember
+from tocsin.catalog.resolve import service_by_slug, team_by_slug
 from tocsin.catalog.schemas import (
     CategoryIn,
     CategoryOut,
@@ -23,24 +24,10 @@ from tocsin.catalog.schemas import (
     TeamPatch,
 )
 from tocsin.core.clock import Clock
-from tocsin.core.errors import Conflict, NotFound, ValidationFailed
+from tocsin.core.errors import Conflict, ValidationFailed
 from tocsin.core.paging import Page
 from tocsin.core.patching import apply_fields
 from tocsin.db.session import Database, UnitOfWork
-
-
-def team_by_slug(session: Session, principal: Principal, slug: str) -> Team:
-    team = session.scalar(select(Team).where(Team.slug == slug))
-    if team is None or not principal.sees_customer(team.customer_id):
-        raise NotFound(f"There is no team {slug!r}.")
-    return team
-
-
-def service_by_slug(session: Session, principal: Principal, slug: str) -> Service:
-    service = session.scalar(select(Service).where(Service.slug == slug))
-    if service is None or not principal.sees_customer(service.customer_id):
-        raise NotFound(f"There is no service {slug!r}.")
-    return service
 
 
 def category_by_name(session: Session, name: str, *, parent_id: int | None) -> Category | None:
@@ -49,6 +36,15 @@ def category_by_name(session: Session, name: str, *, parent_id: int | None) -> C
         Category.parent_id.is_(None) if parent_id is None else Category.parent_id == parent_id
     )
     return session.scalar(query)
+
+
+def _owner(session: Session, principal: Principal, slug: str | None) -> Customer:
+    """The customer a new team or service belongs to: the one named, else the caller's own."""
+    customer = session.get(
+        Customer, owning_customer_id(session, principal, slug=slug, service_customer_id=None)
+    )
+    assert customer is not None
+    return customer
 
 
 class CatalogService:
@@ -111,13 +107,11 @@ class CatalogService:
         principal.require(Permission.CATALOG_MANAGE)
         with self.db.unit_of_work() as uow:
             s = uow.session
-            customer = (
-                customer_by_slug(s, principal, data.customer)
-                if data.customer
-                else default_customer(s)
-            )
-            if s.scalar(select(Team.id).where(Team.slug == data.slug)):
-                raise Conflict(f"A team with slug {data.slug!r} already exists.")
+            customer = _owner(s, principal, data.customer)
+            if s.scalar(
+                select(Team.id).where(Team.customer_id == customer.id, Team.slug == data.slug)
+            ):
+                raise Conflict(f"Customer {customer.slug} already has a team {data.slug!r}.")
             team = Team(
                 slug=data.slug, name=data.name, customer_id=customer.id, created_at=self.clock.now()
             )
@@ -139,22 +133,31 @@ class CatalogService:
     def list_teams(self, principal: Principal) -> Page[TeamOut]:
         principal.require(Permission.TEAMS_READ)
         with self.db.read() as s:
-            query = select(Team).order_by(Team.slug)
+            query = select(Team).order_by(Team.slug, Team.customer_id)
             if not principal.all_customers:
                 query = query.where(Team.customer_id == principal.customer_id)
             items = [self._team_out(s, t) for t in s.scalars(query)]
             return Page(items=items, total=len(items), next=None)
 
-    def get_team(self, principal: Principal, slug: str) -> TeamOut:
+    def get_team(self, principal: Principal, slug: str, *, customer: str | None = None) -> TeamOut:
         principal.require(Permission.TEAMS_READ)
         with self.db.read() as s:
-            return self._team_out(s, team_by_slug(s, principal, slug))
+            return self._team_out(
+                s,
+                team_by_slug(
+                    s, principal, slug, customer_id=named_customer_id(s, principal, customer)
+                ),
+            )
 
-    def patch_team(self, principal: Principal, slug: str, data: TeamPatch) -> TeamOut:
+    def patch_team(
+        self, principal: Principal, slug: str, data: TeamPatch, *, customer: str | None = None
+    ) -> TeamOut:
         principal.require(Permission.CATALOG_MANAGE)
         with self.db.unit_of_work() as uow:
             s = uow.session
-            team = team_by_slug(s, principal, slug)
+            team = team_by_slug(
+                s, principal, slug, customer_id=named_customer_id(s, principal, customer)
+            )
             changes: dict[str, object] = {}
             if data.name is not None and data.name != team.name:
                 changes["name"] = [team.name, data.name]
@@ -197,14 +200,18 @@ class CatalogService:
         principal.require(Permission.CATALOG_MANAGE)
         with self.db.unit_of_work() as uow:
             s = uow.session
-            customer = (
-                customer_by_slug(s, principal, data.customer)
-                if data.customer
-                else default_customer(s)
+            customer = _owner(s, principal, data.customer)
+            if s.scalar(
+                select(Service.id).where(
+                    Service.customer_id == customer.id, Service.slug == data.slug
+                )
+            ):
+                raise Conflict(f"Customer {customer.slug} already has a service {data.slug!r}.")
+            team = (
+                team_by_slug(s, principal, data.team, customer_id=customer.id, field="team")
+                if data.team
+                else None
             )
-            if s.scalar(select(Service.id).where(Service.slug == data.slug)):
-                raise Conflict(f"A service with slug {data.slug!r} already exists.")
-            team = team_by_slug(s, principal, data.team) if data.team else None
             service = Service(
                 slug=data.slug,
                 name=data.name,
@@ -230,25 +237,42 @@ class CatalogService:
     def list_services(self, principal: Principal) -> Page[ServiceOut]:
         principal.require(Permission.CATALOG_READ)
         with self.db.read() as s:
-            query = select(Service).order_by(Service.slug)
+            query = select(Service).order_by(Service.slug, Service.customer_id)
             if not principal.all_customers:
                 query = query.where(Service.customer_id == principal.customer_id)
             items = [self._service_out(s, x) for x in s.scalars(query)]
             return Page(items=items, total=len(items), next=None)
 
-    def get_service(self, principal: Principal, slug: str) -> ServiceOut:
+    def get_service(
+        self, principal: Principal, slug: str, *, customer: str | None = None
+    ) -> ServiceOut:
         principal.require(Permission.CATALOG_READ)
         with self.db.read() as s:
-            return self._service_out(s, service_by_slug(s, principal, slug))
+            return self._service_out(
+                s,
+                service_by_slug(
+                    s, principal, slug, customer_id=named_customer_id(s, principal, customer)
+                ),
+            )
 
-    def patch_service(self, principal: Principal, slug: str, data: ServicePatch) -> ServiceOut:
+    def patch_service(
+        self, principal: Principal, slug: str, data: ServicePatch, *, customer: str | None = None
+    ) -> ServiceOut:
         principal.require(Permission.CATALOG_MANAGE)
         with self.db.unit_of_work() as uow:
             s = uow.session
-            service = service_by_slug(s, principal, slug)
+            service = service_by_slug(
+                s, principal, slug, customer_id=named_customer_id(s, principal, customer)
+            )
             changes: dict[str, object] = dict(apply_fields(service, data, ("name", "description")))
             if "team" in data.model_fields_set:
-                team = team_by_slug(s, principal, data.team) if data.team else None
+                team = (
+                    team_by_slug(
+                        s, principal, data.team, customer_id=service.customer_id, field="team"
+                    )
+                    if data.team
+                    else None
+                )
                 new_id = team.id if team else None
                 if new_id != service.team_id:
                     changes["team"] = [service.team_id, data.team]
@@ -280,7 +304,7 @@ class CatalogService:
         )
 
     def create_category(self, principal: Principal, data: CategoryIn) -> CategoryOut:
-        principal.require(Permission.CATALOG_MANAGE)
+        principal.require(Permission.CATEGORIES_MANAGE)
         with self.db.unit_of_work() as uow:
             s = uow.session
             parent = None

@@ -10,7 +10,7 @@ from tocsin.auth.principal import Principal
 from tocsin.auth.roles import ASSIGNABLE_ROLES, Role
 from tocsin.auth.service import default_customer, user_by_ref
 from tocsin.catalog.models import Team, TeamMember
-from tocsin.catalog.service import team_by_slug
+from tocsin.catalog.resolve import team_by_slug
 from tocsin.core.errors import ValidationFailed
 from tocsin.incidents.changes import ChangeSet, label
 from tocsin.incidents.models import Incident
@@ -60,7 +60,13 @@ def apply_assignment(
     old_team, old_assignee = incident.team_id, incident.assignee_id
     team_id = old_team
     if set_team:
-        team: Team | None = team_by_slug(session, principal, team_ref) if team_ref else None
+        team: Team | None = (
+            team_by_slug(
+                session, principal, team_ref, customer_id=incident.customer_id, field="team"
+            )
+            if team_ref
+            else None
+        )
         if team is not None and not belongs(session, team.customer_id, incident):
             raise ValidationFailed(
                 f"Team {team.slug} works for another customer than this incident's.",

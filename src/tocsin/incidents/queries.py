@@ -9,8 +9,8 @@ from sqlalchemy import ColumnElement, Select, and_, bindparam, exists, func, or_
 from sqlalchemy.orm import Session
 
 from tocsin.auth.principal import Principal
-from tocsin.auth.service import customer_by_slug, user_by_ref
-from tocsin.catalog.service import service_by_slug, team_by_slug
+from tocsin.auth.service import named_customer_id, user_by_ref
+from tocsin.catalog.resolve import service_by_slug, team_by_slug
 from tocsin.core.errors import NotFound, ValidationFailed
 from tocsin.core.paging import decode_cursor, encode_cursor
 from tocsin.incidents.lifecycle import OPEN_STATES, State
@@ -115,15 +115,16 @@ def _ref_condition(
         )
     if filters.priority:
         out.append(Incident.priority.in_(parse_priorities(filters.priority)))
-    if filters.customer:
-        out.append(
-            Incident.customer_id == customer_by_slug(session, principal, filters.customer).id
-        )
+    # The customer filtered on also picks the team or service among those sharing a slug.
+    customer_id = named_customer_id(session, principal, filters.customer)
+    if customer_id is not None:
+        out.append(Incident.customer_id == customer_id)
     if filters.team:
         out.append(
             Incident.team_id.is_(None)
             if filters.team == "none"
-            else Incident.team_id == team_by_slug(session, principal, filters.team).id
+            else Incident.team_id
+            == team_by_slug(session, principal, filters.team, customer_id=customer_id).id
         )
     if filters.assignee:
         if filters.assignee == "none":
@@ -136,7 +137,8 @@ def _ref_condition(
         ref = principal.email if filters.requester == "me" else filters.requester
         out.append(Incident.requester_id == _user_id(session, principal, ref))
     if filters.service:
-        out.append(Incident.service_id == service_by_slug(session, principal, filters.service).id)
+        service = service_by_slug(session, principal, filters.service, customer_id=customer_id)
+        out.append(Incident.service_id == service.id)
     if filters.type:
         out.append(Incident.type == filters.type)
     if filters.major is not None:

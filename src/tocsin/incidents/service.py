@@ -12,9 +12,10 @@ from sqlalchemy.orm import Session
 from tocsin.auth.models import User
 from tocsin.auth.principal import Principal
 from tocsin.auth.roles import Permission
-from tocsin.auth.service import owning_customer_id, user_by_ref
+from tocsin.auth.service import named_customer_id, owning_customer_id, user_by_ref
 from tocsin.catalog.models import Category, Service
-from tocsin.catalog.service import category_by_name, service_by_slug
+from tocsin.catalog.resolve import service_by_slug
+from tocsin.catalog.service import category_by_name
 from tocsin.core.clock import Clock
 from tocsin.core.errors import Conflict, PermissionDenied, StaleVersion, ValidationFailed
 from tocsin.core.paging import Page, check_limit
@@ -227,7 +228,19 @@ class IncidentService:
         now = self.clock.now()
         with self.db.unit_of_work() as uow:
             s = uow.session
-            service = service_by_slug(s, principal, data.service) if data.service else None
+            # The customer named picks the service among those sharing its slug; without
+            # one, the service decides the customer.
+            service = (
+                service_by_slug(
+                    s,
+                    principal,
+                    data.service,
+                    customer_id=named_customer_id(s, principal, data.customer),
+                    field="service",
+                )
+                if data.service
+                else None
+            )
             customer_id = owning_customer_id(
                 s,
                 principal,
@@ -416,7 +429,17 @@ class IncidentService:
                 )
                 incident.category_id, incident.subcategory_id = cat_id, sub_id
             if "service" in given:
-                service = service_by_slug(s, principal, data.service) if data.service else None
+                service = (
+                    service_by_slug(
+                        s,
+                        principal,
+                        data.service,
+                        customer_id=incident.customer_id,
+                        field="service",
+                    )
+                    if data.service
+                    else None
+                )
                 if service is not None and not belongs(s, service.customer_id, incident):
                     raise ValidationFailed(
                         f"Service {service.slug} belongs to another customer.", field="service"

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 
 from tocsin.auth.principal import Principal
-from tocsin.auth.roles import Permission
+from tocsin.auth.roles import Permission, can
 from tocsin.bootstrap import Tocsin
 from tocsin.core.errors import NotAuthenticated, PermissionDenied
 from tocsin.web.sessions import COOKIE, SessionCodec
@@ -91,11 +91,13 @@ class Require:
                 principal,
                 what=f"{request.method} {request.url.path}",
                 source=_source(request),
-                reason=f"role lacks {permission.value}",
+                reason=(
+                    f"role lacks {permission.value}"
+                    if not can(principal.role, permission, provider=True)
+                    else f"only the service provider holds {permission.value}"
+                ),
             )
-            raise PermissionDenied(
-                f"Your role ({principal.role.value}) does not allow this ({permission.value})."
-            )
+            raise PermissionDenied(principal.refusal(permission))
         return principal
 
 

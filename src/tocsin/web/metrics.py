@@ -1,10 +1,12 @@
-"""Prometheus metrics: request counters and latency, and gauges read from the database."""
+"""Prometheus metrics: operational figures anyone who reaches /metrics may read (requests,
+latency, ingest, the process), and business figures read from the database that only a
+scraper holding the metrics token gets (they describe the customers' incidents)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, ProcessCollector
 from sqlalchemy import func, select
 
 from tocsin.bootstrap import Tocsin
@@ -40,11 +42,13 @@ class Metrics:
             "Alerts ingest committed",
             registry=self.registry,
         )
+        ProcessCollector(registry=self.registry)
+        self.business = CollectorRegistry()
         self.open_incidents = Gauge(
             "tocsin_incidents_open",
             "Incidents not yet resolved, by priority",
             ["priority"],
-            registry=self.registry,
+            registry=self.business,
         )
 
         # The labelled children, kept: looking them up through `labels()` on every request
@@ -67,9 +71,12 @@ class Metrics:
         timed.observe(seconds)
 
     def refresh(self, app: Tocsin) -> None:
-        """Gauges that come from the database or the writer are read at scrape time."""
+        """The writer's counters are read at scrape time."""
         self.ingest_batches.set(app.alerts.batches)
         self.ingest_alerts.set(app.alerts.alerts_written)
+
+    def refresh_business(self, app: Tocsin) -> None:
+        """Gauges that come from the database, read at scrape time."""
         with app.db.read() as session:
             rows = session.execute(
                 select(Incident.priority, func.count())

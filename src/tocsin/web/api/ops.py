@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import hmac
+
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
+from tocsin.bootstrap import Tocsin
+from tocsin.core.errors import NotAuthenticated
 from tocsin.db import migrate
 from tocsin.web.access import PUBLIC, AppDep
 from tocsin.web.metrics import Metrics
@@ -43,9 +47,35 @@ def readyz(app: AppDep, response: Response) -> dict[str, str]:
     "/metrics",
     dependencies=[PUBLIC],
     response_class=PlainTextResponse,
-    summary="Prometheus metrics",
+    summary="Prometheus metrics (business figures too with the metrics token)",
 )
 def metrics(app: AppDep, request: Request) -> Response:
     metrics_: Metrics = request.app.state.metrics
+    token = app.settings.metrics_token
+    if token:
+        _check_metrics_token(app, request, token)
     metrics_.refresh(app)
-    return Response(generate_latest(metrics_.registry), media_type=CONTENT_TYPE_LATEST)
+    body = generate_latest(metrics_.registry)
+    if token:
+        metrics_.refresh_business(app)
+        body += generate_latest(metrics_.business)
+    return Response(body, media_type=CONTENT_TYPE_LATEST)
+
+
+def _check_metrics_token(app: Tocsin, request: Request, token: str) -> None:
+    """The scraper's `Authorization: Bearer <metrics token>`: compared in constant time,
+    never looked up as an API token (a user's token opens nothing here)."""
+    scheme, _, presented = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and hmac.compare_digest(
+        presented.strip().encode(), token.encode()
+    ):
+        return
+    app.auth.record_denied(
+        None,
+        what=f"{request.method} {request.url.path}",
+        source=request.client.host if request.client else "unknown",
+        reason="missing or wrong metrics token",
+    )
+    raise NotAuthenticated(
+        "/metrics needs `Authorization: Bearer <metrics token>` (TOCSIN_METRICS_TOKEN)."
+    )

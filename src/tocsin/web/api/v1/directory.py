@@ -27,13 +27,14 @@ router = APIRouter(prefix="/api/v1")
 
 CustomerReader = Annotated[Principal, require(Permission.CUSTOMERS_READ)]
 CustomerAdmin = Annotated[Principal, require(Permission.CUSTOMERS_MANAGE)]
+CustomerCreator = Annotated[Principal, require(Permission.CUSTOMERS_CREATE)]
 UserReader = Annotated[Principal, require(Permission.USERS_READ)]
 UserAdmin = Annotated[Principal, require(Permission.USERS_MANAGE)]
 Self = Annotated[Principal, require(Permission.SELF)]
 
 
 @router.post("/customers", status_code=status.HTTP_201_CREATED, tags=["customers"])
-def create_customer(app: AppDep, principal: CustomerAdmin, data: CustomerIn) -> CustomerOut:
+def create_customer(app: AppDep, principal: CustomerCreator, data: CustomerIn) -> CustomerOut:
     return app.auth.create_customer(principal, data)
 
 
