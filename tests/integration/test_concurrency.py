@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
+
 from tocsin.audit import service as audit
-from tocsin.core.errors import StaleVersion
+from tocsin.auth.service import default_customer
+from tocsin.catalog.models import Team
+from tocsin.catalog.schemas import TeamIn
+from tocsin.core.errors import Conflict, StaleVersion
 from tocsin.incidents.schemas import IncidentIn, IncidentPatch
 
 from .conftest import Org
@@ -41,3 +48,30 @@ def test_same_version_edits_have_exactly_one_winner(org: Org) -> None:
     assert outcomes.count("won") == 1
     final = org.app.incidents.get(org.admin, inc.number)
     assert final.version == 2
+
+
+def test_two_creates_of_one_slug_at_the_same_moment_give_a_conflict(org: Org) -> None:
+    """The service checks that the slug is free, but on PostgreSQL two transactions can
+    both pass that check: the loser's insert waits for the winner's commit and then hits
+    the unique index. It is answered as a conflict (409), never a 500."""
+    app = org.app
+    with app.db.read() as session:
+        provider = default_customer(session).id
+    holding = threading.Event()
+
+    def first() -> None:
+        with app.db.unit_of_work() as uow:
+            uow.session.add(
+                Team(slug="race", name="Race", customer_id=provider, created_at=app.clock.now())
+            )
+            uow.session.flush()
+            holding.set()
+            time.sleep(0.3)  # the second create starts meanwhile and waits for this commit
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    assert holding.wait(10)
+    with pytest.raises(Conflict):
+        app.catalog.create_team(org.admin, TeamIn(slug="race", name="Race again"))
+    thread.join()
+    assert [t.slug for t in app.catalog.list_teams(org.admin).items].count("race") == 1

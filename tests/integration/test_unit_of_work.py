@@ -15,6 +15,7 @@ from tocsin.alerts.pipeline import Item
 from tocsin.audit.service import verify
 from tocsin.auth.models import Customer
 from tocsin.bootstrap import Tocsin
+from tocsin.core.errors import Conflict
 from tocsin.core.events import Actor
 from tocsin.db.counters import Counter
 from tocsin.integrations.base import AlertAction, NormalizedAlert
@@ -51,6 +52,8 @@ def test_driver_and_orm_writes_commit_together(app: Tocsin) -> None:
 
 
 def test_a_failed_flush_rolls_back_the_driver_writes_before_it(app: Tocsin) -> None:
+    """A unique value taken meanwhile (here: a slug the service did not check) is a
+    conflict the caller can act on (409 over HTTP), and nothing of the transaction stays."""
     before, customers = _counter(app), _customers(app)
     existing = sorted(customers)[0]
 
@@ -60,8 +63,9 @@ def test_a_failed_flush_rolls_back_the_driver_writes_before_it(app: Tocsin) -> N
             uow.session.add(_customer(existing, app))  # the slug is unique
             uow.session.flush()
 
-    with pytest.raises(IntegrityError):
+    with pytest.raises(Conflict, match="same moment") as raised:
         change()
+    assert isinstance(raised.value.__cause__, IntegrityError)
     assert _counter(app) == before
     assert _customers(app) == customers
 

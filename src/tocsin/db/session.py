@@ -9,9 +9,11 @@ from types import TracebackType
 from typing import Any, Self
 
 from sqlalchemy import Connection, Engine, event
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tocsin.core.clock import Clock
+from tocsin.core.errors import Conflict
 from tocsin.core.events import Actor, DomainEvent
 from tocsin.db.checkpoint import WalCheckpointer
 from tocsin.db.raw import Raw
@@ -253,9 +255,19 @@ class UnitOfWork:
     ) -> None:
         try:
             if exc_type is None and not self._committed:
-                self.commit()
+                try:
+                    self.commit()
+                except IntegrityError as error:
+                    self.connection.rollback()
+                    conflict = as_conflict(error)
+                    if conflict is None:
+                        raise
+                    raise conflict from error
             elif not self._committed:
                 self.connection.rollback()
+                conflict = as_conflict(exc) if isinstance(exc, IntegrityError) else None
+                if conflict is not None:
+                    raise conflict from exc
         finally:
             try:
                 if self._session is not None:
@@ -266,3 +278,19 @@ class UnitOfWork:
                 finally:
                     self._connection = self._session = self._raw = None
                     self._lock.__exit__(None, None, None)
+
+
+def as_conflict(error: IntegrityError) -> Conflict | None:
+    """A unique value another transaction took first (a service checked for it, but on
+    PostgreSQL two transactions can both pass the check before either commits) is a
+    conflict the caller can act on; any other integrity error is left as it is."""
+    driver = error.orig
+    unique = getattr(driver, "sqlstate", None) == "23505" or getattr(
+        driver, "sqlite_errorname", ""
+    ) in ("SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY")
+    if not unique:
+        return None
+    return Conflict(
+        "Something with the same name or key was saved at the same moment by another "
+        "request, so nothing was changed; reload and try again."
+    )
