@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from tocsin.auth.models import ApiToken, Customer, User, WebSession
@@ -315,9 +315,11 @@ class AuthService:
                     raise Conflict("You cannot change your own role; ask another administrator.")
                 changes["role"] = [user.role, data.role.value]
                 user.role = data.role.value
+            revoked: dict[str, int] = {}
             if data.password is not None:
                 user.password_hash = hash_password(data.password)
                 changes["password"] = ["***", "***"]
+                revoked = self._revoke_credentials(uow.session, user.id)
             if changes:
                 self._event(
                     uow,
@@ -327,8 +329,32 @@ class AuthService:
                     user.id,
                     user.customer_id,
                     changes=changes,
+                    **revoked,
                 )
             return self._user_out(uow.session, user)
+
+    def _revoke_credentials(self, session: Session, user_id: int) -> dict[str, int]:
+        """A new password ends every way in that the old one opened: open console sessions
+        and API tokens (someone who learnt the password may have made either)."""
+        now = self.clock.now()
+        sessions = session.execute(
+            update(WebSession)
+            .where(
+                WebSession.user_id == user_id,
+                WebSession.revoked_at.is_(None),
+                WebSession.expires_at > now,
+            )
+            .values(revoked_at=now)
+        )
+        tokens = session.execute(
+            update(ApiToken)
+            .where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
+        return {
+            "sessions_revoked": int(sessions.rowcount),  # type: ignore[attr-defined]
+            "tokens_revoked": int(tokens.rowcount),  # type: ignore[attr-defined]
+        }
 
     def patch_me(self, principal: Principal, data: MePatch) -> UserOut:
         """Anyone may change their own display name and time zone."""
