@@ -56,11 +56,12 @@ class Engine:
             try:
                 done[module.name] = module.run()
             except Exception:
-                log.exception("engine module failed", extra={"module": module.name})
+                log.exception("engine module failed", extra={"engine_module": module.name})
                 continue
             if done[module.name]:
                 log.info(
-                    "engine module acted", extra={"module": module.name, "count": done[module.name]}
+                    "engine module acted",
+                    extra={"engine_module": module.name, "count": done[module.name]},
                 )
         return done
 
