@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from tocsin.auth.models import ApiToken, Customer, User, WebSession
 from tocsin.auth.principal import Principal
+from tocsin.auth.principal import principal_for as principal_for  # its old home
 from tocsin.auth.roles import Permission, Role
 from tocsin.auth.schemas import (
     CustomerIn,
@@ -24,16 +25,11 @@ from tocsin.auth.schemas import (
     UserOut,
     UserPatch,
 )
-from tocsin.auth.secrets import (
-    dummy_hash,
-    hash_password,
-    new_token,
-    token_digest,
-    verify_password,
-)
+from tocsin.auth.secrets import hash_password, new_token, token_digest
+from tocsin.auth.signin import SignIn
 from tocsin.catalog.models import Team, TeamMember
 from tocsin.core.clock import Clock
-from tocsin.core.errors import Conflict, NotAuthenticated, NotFound, ValidationFailed
+from tocsin.core.errors import Conflict, NotFound, ValidationFailed
 from tocsin.core.events import Actor
 from tocsin.core.paging import Page, check_limit, encode_cursor, offset_from
 from tocsin.core.patching import apply_fields
@@ -85,21 +81,6 @@ def user_by_ref(session: Session, principal: Principal, ref: str | int) -> User:
     return user
 
 
-def principal_for(session: Session, user: User) -> Principal:
-    customer = session.get(Customer, user.customer_id)
-    assert customer is not None
-    role = Role(user.role)
-    return Principal(
-        user_id=user.id,
-        email=user.email,
-        name=user.name,
-        role=role,
-        customer_id=user.customer_id,
-        all_customers=customer.is_default and role is not Role.REQUESTER,
-        time_zone=user.time_zone,
-    )
-
-
 def _customer_out(customer: Customer) -> CustomerOut:
     return CustomerOut(
         id=customer.id,
@@ -135,6 +116,7 @@ class AuthService:
     def __init__(self, db: Database, clock: Clock) -> None:
         self.db = db
         self.clock = clock
+        self.sign_in = SignIn(db, clock)
 
     def _event(
         self,
@@ -477,38 +459,8 @@ class AuthService:
     # sign-in -----------------------------------------------------------------------------
 
     def login(self, email: str, password: str, *, source: str) -> Principal:
-        """Check a password; every attempt, good or bad, lands in the audit log."""
-        email = email.strip().lower()
-        with self.db.unit_of_work() as uow:
-            user = uow.session.scalar(select(User).where(User.email == email))
-            ok = verify_password(user.password_hash if user else dummy_hash(), password)
-            if user is None or not ok or not user.active:
-                reason = "inactive" if user is not None and ok else "bad credentials"
-                self._event(
-                    uow,
-                    Actor(kind="anonymous", label=email or "(empty)"),
-                    "auth.login_failed",
-                    "user",
-                    user.id if user else None,
-                    user.customer_id if user else None,
-                    source=source,
-                    reason=reason,
-                )
-                principal = None
-            else:
-                principal = principal_for(uow.session, user)
-                self._event(
-                    uow,
-                    principal.actor,
-                    "auth.login",
-                    "user",
-                    user.id,
-                    user.customer_id,
-                    source=source,
-                )
-        if principal is None:
-            raise NotAuthenticated("The e-mail address or password is not right.")
-        return principal
+        """Check a password (throttled, audited): see `SignIn.login`."""
+        return self.sign_in.login(email, password, source=source)
 
     def open_session(self, principal: Principal, *, max_age_seconds: int) -> str:
         """A new console session for a signed-in user; returns the nonce for its cookie."""

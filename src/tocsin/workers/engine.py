@@ -25,7 +25,10 @@ class Module:
 
 
 def default_modules(app: Tocsin) -> list[Module]:
-    return [Module("auto_close", app.actions.close_expired)]
+    return [
+        Module("auto_close", app.actions.close_expired),
+        Module("sign_in_throttles", app.auth.sign_in.prune),
+    ]
 
 
 class Engine:

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from tocsin.core.errors import NotAuthenticated
+from tocsin.core.errors import NotAuthenticated, TooManyRequests
 from tocsin.web.access import PUBLIC, get_app
 from tocsin.web.sessions import COOKIE
 from tocsin.web.ui.pages import FormData, PageRoute, Posted, see_other
@@ -69,9 +69,16 @@ def login(request: Request, form: FormData) -> Response:
             status=403,
         )
     try:
+        # The password exactly as typed: spaces at either end are part of it.
         principal = app.auth.login(email, form.get("password", ""), source=client_ip(request))
     except NotAuthenticated as exc:
         return _login_form(request, next_path=next_path, email=email, error=exc.detail, status=401)
+    except TooManyRequests as exc:
+        response = _login_form(
+            request, next_path=next_path, email=email, error=exc.detail, status=exc.status
+        )
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
     codec = codec_of(request)
     target = home_for(principal)
     if next_path and (principal.is_staff or next_path.startswith("/portal")):
