@@ -40,10 +40,6 @@ class Settings(BaseSettings):
         description="Signs session cookies. Generated and stored beside a SQLite database "
         "when empty; set it explicitly when several processes share PostgreSQL.",
     )
-    # Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (addresses,
-    # comma-separated, or "*"). Empty: a request comes from the connection's own address,
-    # so behind a proxy every sign-in would share the proxy's address and its throttle.
-    forwarded_allow_ips: str = ""
     log_format: Literal["auto", "json", "text"] = "auto"
     log_level: str = "INFO"
     # "impact x urgency" -> priority, keys "IxU".

@@ -71,8 +71,7 @@ def serve(
             port=bind_port,
             log_config=None,
             access_log=False,
-            proxy_headers=bool(settings.forwarded_allow_ips),
-            forwarded_allow_ips=settings.forwarded_allow_ips or None,
+            proxy_headers=False,
         )
     finally:
         if receivers is not None:
