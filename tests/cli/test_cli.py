@@ -103,6 +103,45 @@ def test_audit_verify_fails_on_tampering(tocsin, database_url: str) -> None:  # 
     assert "BROKEN at entry 2" in out
 
 
+def test_password_stdin_takes_off_the_line_ending_only(tocsin, database_url: str) -> None:  # type: ignore[no-untyped-def]
+    from tocsin.bootstrap import build
+    from tocsin.core.clock import FrozenClock
+    from tocsin.core.errors import NotAuthenticated
+    from tocsin.settings import Settings
+
+    tocsin(
+        "user",
+        "create",
+        "ops@example.com",
+        "--role",
+        "agent",
+        "--password-stdin",
+        stdin="  spaced secret words  \n",
+    )
+    out = tocsin(
+        "user",
+        "create",
+        "weak@example.com",
+        "--role",
+        "agent",
+        "--password-stdin",
+        stdin="Iloveyou1\n",
+        code=2,
+    )
+    assert "10,000 most common" in out
+    app = build(
+        Settings(database_url=database_url, secret_key="cli-test", engine_enabled=False),
+        clock=FrozenClock(),
+    )
+    try:
+        principal = app.auth.login("ops@example.com", "  spaced secret words  ", source="cli")
+        assert principal.email == "ops@example.com"
+        with pytest.raises(NotAuthenticated):
+            app.auth.login("ops@example.com", "spaced secret words", source="cli")
+    finally:
+        app.dispose()
+
+
 def test_integration_create_prints_the_key_last(tocsin) -> None:  # type: ignore[no-untyped-def]
     key = tocsin("integration", "create", "alertmanager", "prom").strip().splitlines()[-1]
     assert len(key) == 32

@@ -9,7 +9,7 @@ from playwright.sync_api import BrowserContext, Locator, Page, expect
 
 from tocsin.incidents.schemas import IncidentIn
 
-from .conftest import AGENT, World, sign_in
+from .conftest import AGENT, PASSWORD, World, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -170,6 +170,22 @@ def test_wrong_password_shows_an_error_and_no_session(
     assert not [c for c in context.cookies() if c["name"] == "tocsin_session"]
     page.goto("/")
     expect(page).to_have_url(re.compile(r"/login$"))
+
+
+def test_repeated_wrong_passwords_say_when_to_try_again(world: World, page: Page) -> None:
+    page.goto("/login")
+    for attempt in range(6):
+        page.fill("input[name=email]", AGENT)
+        # The right password, last: refused unchecked while the account is blocked.
+        page.fill("input[name=password]", PASSWORD if attempt == 5 else "not the password")
+        with page.expect_response(lambda r: r.url.endswith("/login")) as answer:
+            page.click("button:has-text('Sign in')")
+    assert answer.value.status == 429
+    assert answer.value.headers["retry-after"] == "60"
+    expect(page.locator(".alert.error")).to_have_text(
+        "Too many failed sign-ins with this e-mail address or from your network; "
+        "try again in 1 minute."
+    )
 
 
 def test_sign_in_keeps_a_local_next_and_ignores_a_foreign_one(world: World, page: Page) -> None:

@@ -61,3 +61,19 @@ class WebSession(Base):
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
+
+
+class SignInThrottle(Base):
+    """Failed sign-ins counted per account and per source address (auth.throttle's state),
+    in the database so that every process counts the same failures."""
+
+    __tablename__ = "sign_in_throttles"
+
+    # "account:<sha256 of the e-mail>" or "source:<address or IPv6 /64>"
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    failures: Mapped[int]
+    window_start: Mapped[datetime]
+    blocked_until: Mapped[datetime | None]
+    blocks: Mapped[int]
+    # the engine deletes keys idle for a day by this
+    last_failure_at: Mapped[datetime] = mapped_column(index=True)

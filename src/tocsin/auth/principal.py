@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy.orm import Session
+
+from tocsin.auth.models import Customer, User
 from tocsin.auth.roles import STAFF_ROLES, Permission, Role, can, refusal
 from tocsin.core.errors import PermissionDenied
 from tocsin.core.events import Actor
@@ -57,4 +60,20 @@ def system_principal(*, default_customer_id: int, name: str = "cli") -> Principa
         role=Role.ADMIN,
         customer_id=default_customer_id,
         all_customers=True,
+    )
+
+
+def principal_for(session: Session, user: User) -> Principal:
+    """A stored user as a principal: its role, and the scope its customer gives it."""
+    customer = session.get(Customer, user.customer_id)
+    assert customer is not None
+    role = Role(user.role)
+    return Principal(
+        user_id=user.id,
+        email=user.email,
+        name=user.name,
+        role=role,
+        customer_id=user.customer_id,
+        all_customers=customer.is_default and role is not Role.REQUESTER,
+        time_zone=user.time_zone,
     )

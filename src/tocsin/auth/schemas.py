@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from tocsin.auth.passwords import Password
 from tocsin.auth.roles import Role
 from tocsin.core.validation import Email, Name, Slug, TimeZoneName
 
@@ -56,7 +57,7 @@ class UserIn(StrictModel):
     customer: Slug | None = Field(
         default=None, description="Customer slug; the default one if omitted"
     )
-    password: str | None = Field(default=None, min_length=8, max_length=256)
+    password: Password | None = None
     time_zone: TimeZoneName = "UTC"
 
 
@@ -65,7 +66,7 @@ class UserPatch(StrictModel):
     role: Role | None = None
     time_zone: TimeZoneName | None = None
     active: bool | None = None
-    password: str | None = Field(default=None, min_length=8, max_length=256)
+    password: Password | None = None
 
 
 class MePatch(StrictModel):

@@ -17,20 +17,29 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
-def verify_password(password_hash: str | None, password: str) -> bool:
-    if not password_hash:
-        return False
+def _verify(password_hash: str, password: str) -> bool:
     try:
         return _hasher.verify(password_hash, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 
 
+def verify_password(password_hash: str | None, password: str) -> bool:
+    """Whether `password` matches; exactly one argon2 verification whatever the hash, so
+    that an unknown e-mail, an account without a password and a wrong password all take
+    as long as a right one (an answer that came sooner would tell which accounts exist
+    and which sign in with tokens only)."""
+    if not password_hash:
+        _verify(dummy_hash(), password)
+        return False
+    return _verify(password_hash, password)
+
+
 @cache
 def dummy_hash() -> str:
-    """Verifying against this when the e-mail is unknown keeps the timing of a failed
-    login the same whether or not the account exists. Made on first use: an argon2 hash
-    takes ~90 ms, which every CLI command paid at import."""
+    """What a password is verified against when there is no hash to check, for the time
+    it takes. Made on first use: an argon2 hash takes ~90 ms, which every CLI command paid
+    at import."""
     return _hasher.hash("tocsin-timing-equaliser")
 
 

@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from tocsin.auth.models import ApiToken, Customer, User, WebSession
 from tocsin.auth.principal import Principal
+from tocsin.auth.principal import principal_for as principal_for  # its old home
 from tocsin.auth.refusals import RefusalLimiter, Summary
 from tocsin.auth.roles import Permission, Role
 from tocsin.auth.schemas import (
@@ -25,18 +26,13 @@ from tocsin.auth.schemas import (
     UserOut,
     UserPatch,
 )
-from tocsin.auth.secrets import (
-    dummy_hash,
-    hash_password,
-    new_token,
-    token_digest,
-    verify_password,
-)
+from tocsin.auth.secrets import hash_password, new_token, token_digest
+from tocsin.auth.signin import SignIn
 from tocsin.catalog.models import Team, TeamMember
 from tocsin.core.addresses import source_key
 from tocsin.core.bounded import clip, clipped_fields
 from tocsin.core.clock import Clock
-from tocsin.core.errors import Conflict, NotAuthenticated, NotFound, ValidationFailed
+from tocsin.core.errors import Conflict, NotFound, ValidationFailed
 from tocsin.core.events import Actor
 from tocsin.core.paging import Page, check_limit, encode_cursor, offset_from
 from tocsin.core.patching import apply_fields
@@ -94,21 +90,6 @@ def user_by_ref(session: Session, principal: Principal, ref: str | int) -> User:
     return user
 
 
-def principal_for(session: Session, user: User) -> Principal:
-    customer = session.get(Customer, user.customer_id)
-    assert customer is not None
-    role = Role(user.role)
-    return Principal(
-        user_id=user.id,
-        email=user.email,
-        name=user.name,
-        role=role,
-        customer_id=user.customer_id,
-        all_customers=customer.is_default and role is not Role.REQUESTER,
-        time_zone=user.time_zone,
-    )
-
-
 def _customer_out(customer: Customer) -> CustomerOut:
     return CustomerOut(
         id=customer.id,
@@ -145,6 +126,7 @@ class AuthService:
         self.db = db
         self.clock = clock
         self.refusals = RefusalLimiter()
+        self.sign_in = SignIn(db, clock)
 
     def _event(
         self,
@@ -327,9 +309,11 @@ class AuthService:
                     raise Conflict("You cannot change your own role; ask another administrator.")
                 changes["role"] = [user.role, data.role.value]
                 user.role = data.role.value
+            revoked: dict[str, int] = {}
             if data.password is not None:
                 user.password_hash = hash_password(data.password)
                 changes["password"] = ["***", "***"]
+                revoked = self._revoke_credentials(uow.session, user.id)
             if changes:
                 self._event(
                     uow,
@@ -339,8 +323,32 @@ class AuthService:
                     user.id,
                     user.customer_id,
                     changes=changes,
+                    **revoked,
                 )
             return self._user_out(uow.session, user)
+
+    def _revoke_credentials(self, session: Session, user_id: int) -> dict[str, int]:
+        """A new password ends every way in that the old one opened: open console sessions
+        and API tokens (someone who learnt the password may have made either)."""
+        now = self.clock.now()
+        sessions = session.execute(
+            update(WebSession)
+            .where(
+                WebSession.user_id == user_id,
+                WebSession.revoked_at.is_(None),
+                WebSession.expires_at > now,
+            )
+            .values(revoked_at=now)
+        )
+        tokens = session.execute(
+            update(ApiToken)
+            .where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
+        return {
+            "sessions_revoked": int(sessions.rowcount),  # type: ignore[attr-defined]
+            "tokens_revoked": int(tokens.rowcount),  # type: ignore[attr-defined]
+        }
 
     def patch_me(self, principal: Principal, data: MePatch) -> UserOut:
         """Anyone may change their own display name and time zone."""
@@ -463,38 +471,8 @@ class AuthService:
     # sign-in -----------------------------------------------------------------------------
 
     def login(self, email: str, password: str, *, source: str) -> Principal:
-        """Check a password; every attempt, good or bad, lands in the audit log."""
-        email = email.strip().lower()
-        with self.db.unit_of_work() as uow:
-            user = uow.session.scalar(select(User).where(User.email == email))
-            ok = verify_password(user.password_hash if user else dummy_hash(), password)
-            if user is None or not ok or not user.active:
-                reason = "inactive" if user is not None and ok else "bad credentials"
-                self._event(
-                    uow,
-                    Actor(kind="anonymous", label=email or "(empty)"),
-                    "auth.login_failed",
-                    "user",
-                    user.id if user else None,
-                    user.customer_id if user else None,
-                    source=source,
-                    reason=reason,
-                )
-                principal = None
-            else:
-                principal = principal_for(uow.session, user)
-                self._event(
-                    uow,
-                    principal.actor,
-                    "auth.login",
-                    "user",
-                    user.id,
-                    user.customer_id,
-                    source=source,
-                )
-        if principal is None:
-            raise NotAuthenticated("The e-mail address or password is not right.")
-        return principal
+        """Check a password (throttled, audited): see `SignIn.login`."""
+        return self.sign_in.login(email, password, source=source)
 
     def open_session(self, principal: Principal, *, max_age_seconds: int) -> str:
         """A new console session for a signed-in user; returns the nonce for its cookie."""

@@ -73,5 +73,7 @@ def local_time(value: datetime | None, zone: str) -> str:
 
 
 def read_secret_from_stdin() -> str:
-    data = sys.stdin.readline()
-    return data.rstrip("\r\n")
+    """The first line of standard input without its line ending, and nothing else taken
+    off: spaces at either end are part of a password."""
+    line = sys.stdin.readline()
+    return line.removesuffix("\n").removesuffix("\r")

@@ -28,7 +28,10 @@ def create(
         bool, typer.Option("--password-stdin", help="Read the password from standard input")
     ] = False,
 ) -> None:
-    """Create a user. Without --password-stdin the user signs in with API tokens only."""
+    """Create a user. Without --password-stdin the user signs in with API tokens only.
+
+    The password is the first line of standard input, exactly as typed: only the line
+    ending is taken off."""
     password = read_secret_from_stdin() if password_stdin else None
     try:
         data = UserIn(
@@ -42,7 +45,8 @@ def create(
     except ValidationError as exc:
         for error in exc.errors():
             field = ".".join(str(p) for p in error["loc"])
-            err_console.print(f"[red]Error:[/red] {field}: {error['msg']}")
+            message = error["msg"].removeprefix("Value error, ")
+            err_console.print(f"[red]Error:[/red] {field}: {message}")
         raise typer.Exit(2) from None
     with open_app() as tocsin:
         user = tocsin.auth.create_user(acting_as(tocsin, None), data)

@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
-
-from tocsin.core.bounded import clip
 
 # One IPv6 host is usually given a whole /64: counting single addresses there would let
 # one machine present billions of "sources".
 _IPV6_PREFIX = 64
 
 
+# Longer names than this (no address is) are counted by their digest, so that a key has a
+# bounded length and two long names never count as one.
+_NAME_LIMIT = 64
+
+
 def source_key(address: str) -> str:
     """An IPv4 address as is, an IPv6 address as its /64 (an IPv4-mapped one as the IPv4
-    address), anything else (a test client's name, a Unix socket) clipped as given."""
+    address), anything else (a test client's name, a Unix socket) as given, or its
+    SHA-256 when longer than 64 characters."""
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:
-        return clip(address, 100).text
+        if len(address) <= _NAME_LIMIT:
+            return address
+        return hashlib.sha256(address.encode("utf-8", "surrogatepass")).hexdigest()
     if isinstance(ip, ipaddress.IPv6Address):
         if ip.ipv4_mapped is not None:
             return str(ip.ipv4_mapped)

@@ -60,3 +60,14 @@ class InvalidTransition(Conflict):
 class StaleVersion(TocsinError):
     status = 412
     title = "Precondition failed"
+
+
+class TooManyRequests(TocsinError):
+    """Refused for a while (sign-in throttling); adapters send `retry_after` as Retry-After."""
+
+    status = 429
+    title = "Too many requests"
+
+    def __init__(self, detail: str, *, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after

@@ -11,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from tocsin.core.errors import TocsinError
+from tocsin.core.errors import TocsinError, TooManyRequests
 
 log = logging.getLogger("tocsin.web")
 PROBLEM = "application/problem+json"
@@ -84,6 +84,8 @@ def install(app: FastAPI) -> None:
         response = problem(exc.status, exc.title, exc.detail, **extra)
         if exc.status == 401:
             response.headers["WWW-Authenticate"] = "Bearer"
+        if isinstance(exc, TooManyRequests):
+            response.headers["Retry-After"] = str(exc.retry_after)
         return response
 
     @app.exception_handler(RequestValidationError)

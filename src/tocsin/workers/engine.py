@@ -25,7 +25,10 @@ class Module:
 
 
 def default_modules(app: Tocsin) -> list[Module]:
-    return [Module("auto_close", app.actions.close_expired)]
+    return [
+        Module("auto_close", app.actions.close_expired),
+        Module("sign_in_throttles", app.auth.sign_in.prune),
+    ]
 
 
 class Engine:
@@ -56,11 +59,12 @@ class Engine:
             try:
                 done[module.name] = module.run()
             except Exception:
-                log.exception("engine module failed", extra={"module": module.name})
+                log.exception("engine module failed", extra={"engine_module": module.name})
                 continue
             if done[module.name]:
                 log.info(
-                    "engine module acted", extra={"module": module.name, "count": done[module.name]}
+                    "engine module acted",
+                    extra={"engine_module": module.name, "count": done[module.name]},
                 )
         self._process_duties()
         return done

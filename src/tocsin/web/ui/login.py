@@ -7,7 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from tocsin.core.errors import NotAuthenticated
+from tocsin.core.bounded import storable
+from tocsin.core.errors import NotAuthenticated, TooManyRequests
 from tocsin.web.access import PUBLIC, get_app
 from tocsin.web.sessions import COOKIE
 from tocsin.web.ui.pages import FormData, PageRoute, Posted, see_other
@@ -22,6 +23,8 @@ from tocsin.web.ui.session import (
 )
 
 # Sign-in is public by nature; sign-out checks the session and CSRF token itself (Posted).
+EMAIL_LIMIT = 254
+
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
 NextParam = Annotated[str, Query(alias="next")]
 
@@ -42,7 +45,8 @@ def _login_form(
         visitor=None,
         status=status,
         next_path=next_path or "",
-        email=email,
+        # what was typed, shown again: at most what an address can be
+        email=storable(email[:EMAIL_LIMIT]),
         error=error,
     )
 
@@ -69,9 +73,16 @@ def login(request: Request, form: FormData) -> Response:
             status=403,
         )
     try:
+        # The password exactly as typed: spaces at either end are part of it.
         principal = app.auth.login(email, form.get("password", ""), source=client_ip(request))
     except NotAuthenticated as exc:
         return _login_form(request, next_path=next_path, email=email, error=exc.detail, status=401)
+    except TooManyRequests as exc:
+        response = _login_form(
+            request, next_path=next_path, email=email, error=exc.detail, status=exc.status
+        )
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
     codec = codec_of(request)
     target = home_for(principal)
     if next_path and (principal.is_staff or next_path.startswith("/portal")):
