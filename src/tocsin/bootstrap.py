@@ -12,7 +12,9 @@ from sqlalchemy.engine import make_url
 from tocsin.alerts.integrations import IntegrationService
 from tocsin.alerts.pipeline import Item, Outcome
 from tocsin.alerts.service import AlertService
-from tocsin.audit.service import append_events
+from tocsin.audit.chain import ChainKey, audit_key
+from tocsin.audit.sealing import KEYED_CHAIN_REVISION, seal_chain
+from tocsin.audit.service import AuditChain
 from tocsin.auth.service import AuthService, Denial
 from tocsin.catalog.service import CatalogService
 from tocsin.core.clock import Clock, SystemClock
@@ -22,7 +24,7 @@ from tocsin.db import migrate
 from tocsin.db.engine import build_engine, normalise_url
 from tocsin.db.group_commit import BatchWriter, LoopBatcher
 from tocsin.db.raw import Raw
-from tocsin.db.session import Database
+from tocsin.db.session import Database, Subscriber
 from tocsin.incidents.actions import IncidentActions
 from tocsin.incidents.service import IncidentService
 from tocsin.notifications.outbox import enqueue_events
@@ -51,9 +53,22 @@ class Tocsin:
     # the ingest routes' refused keys, audited in group commit too
     denials: LoopBatcher[Denial, None]
     secret_key: str = field(repr=False)
+    # the audit chain's HMAC key (TOCSIN_AUDIT_KEY, or derived from the secret): never
+    # stored in the database, or a writer of the database could rewrite the chain
+    audit_key: bytes = field(repr=False)
 
     def migrate(self) -> None:
+        """Bring the schema up to date, then seal the audit chain if it is not. Entries
+        written before the chain was keyed are sealed as they stand only by the run that
+        applies the migration keying it, before anything follows them."""
+        before = migrate.current(self.db.engine)
         migrate.upgrade(self.db.engine)
+        seal_chain(
+            self.db,
+            key=ChainKey(self.audit_key),
+            clock=self.clock,
+            upgrading=migrate.crossed(before, KEYED_CHAIN_REVISION),
+        )
 
     def dispose(self) -> None:
         self.writer.stop()
@@ -77,18 +92,23 @@ def _secret_key(settings: Settings) -> str:
     return secrets.token_urlsafe(32)
 
 
-def record_events(raw: Raw, events: list[DomainEvent]) -> None:
-    """What every transaction records of its events, before it commits: the audit chain,
-    and the outbox messages that point at their audit entries (one round trip for both
-    on PostgreSQL)."""
-    append_events(raw, events, then=lambda seqs: enqueue_events(raw, events, seqs))
+def event_recorder(chain: AuditChain) -> Subscriber:
+    def record_events(raw: Raw, events: list[DomainEvent]) -> None:
+        """What every transaction records of its events, before it commits: the audit
+        chain, and the outbox messages that point at their audit entries (one round trip
+        for both on PostgreSQL)."""
+        chain.append(raw, events, then=lambda seqs: enqueue_events(raw, events, seqs))
+
+    return record_events
 
 
 def build(settings: Settings, *, clock: Clock | None = None) -> Tocsin:
     clock = clock or SystemClock()
+    secret_key = _secret_key(settings)
+    key = audit_key(configured=settings.audit_key, secret=secret_key)
     engine = build_engine(settings.database_url, pool_size=settings.db_pool_size)
     db = Database(engine, clock)
-    db.subscribe(record_events)
+    db.subscribe(event_recorder(AuditChain(ChainKey(key), clock)))
     incidents = IncidentService(db, clock, priority_matrix=settings.priority_matrix)
     actions = IncidentActions(incidents, auto_close_days=settings.auto_close_days)
     alerts = AlertService(db, clock, actions, matrix=settings.priority_matrix)
@@ -108,5 +128,6 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Tocsin:
         writer=BatchWriter(lambda items: alerts.ingest(items), max_batch=batch),
         batcher=LoopBatcher(lambda items: alerts.ingest(items), max_batch=batch),
         denials=LoopBatcher(auth.record_denials, max_batch=batch),
-        secret_key=_secret_key(settings),
+        secret_key=secret_key,
+        audit_key=key,
     )

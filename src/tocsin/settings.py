@@ -48,6 +48,20 @@ class Settings(BaseSettings):
         "believed: comma-separated addresses or CIDR blocks, or * for any. Empty: none, the "
         "connecting address is the client's.",
     )
+    audit_key: str = Field(
+        default="",
+        repr=False,
+        description="Keys the audit chain (HMAC-SHA256): without it nobody can rewrite the "
+        "chain undetected, even with write access to the database. Derived from the "
+        "secret key when empty. Keep it out of the database and its backups; changing it "
+        "makes `tocsin audit verify` fail for what was written before.",
+    )
+    audit_checkpoint_minutes: float = Field(
+        default=10.0,
+        gt=0,
+        description="How often at most the engine signs a checkpoint of the audit chain "
+        "(only when it moved), so that removing its newest entries is detected.",
+    )
     log_format: Literal["auto", "json", "text"] = "auto"
     log_level: str = "INFO"
     # "impact x urgency" -> priority, keys "IxU".

@@ -173,3 +173,68 @@ def test_every_command_has_help(command: list[str]) -> None:
     result = runner.invoke(cli, [*command, "--help"])
     assert result.exit_code == 0
     assert "Usage" in result.output
+
+
+def test_audit_verify_checks_anchors_kept_off_the_host(tocsin, database_url: str) -> None:  # type: ignore[no-untyped-def]
+    """An anchor (SEQ:HASH noted elsewhere) catches what nothing in the database can: the
+    newest entries removed with the head reset to match, and no checkpoint after them."""
+    from sqlalchemy import text
+
+    from tocsin.db.engine import build_engine
+
+    tocsin("incident", "create", "--title", "one")
+    tocsin("incident", "create", "--title", "two")
+    engine = build_engine(database_url, pool_size=1)
+    with engine.connect() as connection:
+        seq, digest = connection.execute(text("SELECT seq, hash FROM audit_head")).one()
+    out = tocsin("audit", "verify", "--anchor", f"{seq}:{digest}")
+    assert "1 anchor checked" in out
+    assert "No checkpoint yet" in out
+    tocsin("incident", "create", "--title", "three")
+    with engine.begin() as connection:
+        connection.execute(text("DELETE FROM audit_log WHERE seq >= :seq"), {"seq": seq})
+        connection.execute(
+            text(
+                "UPDATE audit_head SET seq = :seq, hash = "
+                "(SELECT hash FROM audit_log WHERE seq = :seq)"
+            ),
+            {"seq": seq - 1},
+        )
+    engine.dispose()
+    assert "Audit chain intact" in tocsin("audit", "verify")
+    out = tocsin("audit", "verify", "--anchor", f"{seq}:{digest}", code=1)
+    assert f"BROKEN at entry {seq}: entries after {seq - 1} were removed" in out
+    out = tocsin("audit", "verify", "--anchor", f"{seq - 1}:{'0' * 64}", code=1)
+    assert f"BROKEN at entry {seq - 1}" in out
+    out = tocsin("audit", "verify", "--anchor", "12", code=2)
+    assert "SEQ:HASH" in out
+
+
+def test_audit_verify_names_the_newest_checkpoint_to_keep_as_an_anchor(  # type: ignore[no-untyped-def]
+    tocsin, database_url: str
+) -> None:
+    from datetime import timedelta
+
+    from tocsin.audit.checkpoints import write_checkpoint
+    from tocsin.bootstrap import build
+    from tocsin.settings import Settings
+
+    tocsin("incident", "create", "--title", "one")
+    app = build(Settings(database_url=database_url, secret_key="cli-test", engine_enabled=False))
+    try:
+        write_checkpoint(app.db, key=app.audit_key, clock=app.clock, every=timedelta(minutes=10))
+    finally:
+        app.dispose()
+    out = tocsin("audit", "verify")
+    assert "1 checkpoint, 0 anchors checked" in out
+    anchor = out.strip().splitlines()[-1].split()[-1]
+    assert "Newest checkpoint: 1" in out
+    assert "Audit chain intact" in tocsin("audit", "verify", "--anchor", anchor)
+    # the key is the one the chain was written with: another secret cannot verify it
+    result = runner.invoke(
+        cli,
+        ["audit", "verify"],
+        env={"TOCSIN_DATABASE_URL": database_url, "TOCSIN_SECRET_KEY": "another secret"},
+    )
+    assert result.exit_code == 1
+    assert "this key is not the one the chain was written with" in result.output

@@ -15,7 +15,7 @@ from tocsin.alerts.integrations import IntegrationRef
 from tocsin.alerts.models import Alert
 from tocsin.alerts.pipeline import Item
 from tocsin.alerts.schemas import IntegrationConfig, IntegrationIn, MaintenanceWindowIn
-from tocsin.audit import service as audit
+from tocsin.audit import verify as audit
 from tocsin.core.clock import FrozenClock
 from tocsin.incidents.models import Incident
 from tocsin.integrations.base import AlertAction, NormalizedAlert, Severity
@@ -74,7 +74,7 @@ def test_a_new_key_opens_an_incident_and_repeats_are_deduplicated(org: Org) -> N
     assert counts(org) == (1, 1)
     alerts = org.app.alerts.list(org.admin, dedup_key="disk-full").items
     assert alerts[0].count == 2
-    assert audit.verify(org.app.db).problem is None
+    assert audit.verify(org.app.db, key=org.app.audit_key).problem is None
 
 
 def test_fifty_simultaneous_triggers_open_one_alert_and_one_incident(org: Org) -> None:

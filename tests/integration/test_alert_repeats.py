@@ -12,8 +12,8 @@ from sqlalchemy import select
 from tocsin.alerts.integrations import IntegrationRef
 from tocsin.alerts.models import Alert
 from tocsin.alerts.pipeline import Item
-from tocsin.audit import service as audit
 from tocsin.audit.models import AuditEntry
+from tocsin.audit.verify import verify
 from tocsin.integrations.base import AlertAction, NormalizedAlert, Severity
 
 from .conftest import Org
@@ -87,7 +87,7 @@ def test_a_repeat_that_escalates_is_recorded(org: Org, send: Any) -> None:
         "alert_updated",
         "Alert disk changed: severity warning → critical; summary now: disk 99% full",
     ) in timeline_kinds(org, number)
-    assert audit.verify(org.app.db).problem is None
+    assert verify(org.app.db, key=org.app.audit_key).problem is None
 
 
 @pytest.mark.parametrize("send", PATHS)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import delete, select, text, update
 
-from tocsin.audit import service as audit
+from tocsin.audit import verify as audit
 from tocsin.audit.models import AuditEntry
 from tocsin.auth.schemas import UserPatch
 from tocsin.core.errors import NotAuthenticated, ValidationFailed
@@ -31,7 +31,7 @@ def test_every_change_is_audited_in_order(org: Org) -> None:
     assert entry is not None
     assert entry.actor == "agent@example.com"
     assert entry.data["changes"]["state"] == ["new", "in_progress"]
-    assert audit.verify(org.app.db).problem is None
+    assert audit.verify(org.app.db, key=org.app.audit_key).problem is None
 
 
 def test_a_rolled_back_change_leaves_no_audit_entry(org: Org) -> None:
@@ -56,7 +56,7 @@ def test_logins_and_permission_failures_are_audited(org: Org) -> None:
     )
     tail = actions(org)[-4:]
     assert tail == ["auth.login", "auth.login_failed", "auth.login_failed", "auth.denied"]
-    assert audit.verify(org.app.db).problem is None
+    assert audit.verify(org.app.db, key=org.app.audit_key).problem is None
 
 
 def _seq_of_latest(org: Org, action: str) -> int:
@@ -79,7 +79,7 @@ def test_verify_names_an_altered_entry(org: Org) -> None:
         uow.session.execute(
             update(AuditEntry).where(AuditEntry.seq == target).values(actor="mallory@example.com")
         )
-    result = audit.verify(org.app.db)
+    result = audit.verify(org.app.db, key=org.app.audit_key)
     assert result.problem is not None
     assert result.problem.seq == target
     assert "altered" in result.problem.reason
@@ -91,7 +91,7 @@ def test_verify_names_a_removed_entry(org: Org) -> None:
     target = _seq_of_latest(org, "incident.created") - 1
     with org.app.db.unit_of_work() as uow:
         uow.session.execute(delete(AuditEntry).where(AuditEntry.seq == target))
-    result = audit.verify(org.app.db)
+    result = audit.verify(org.app.db, key=org.app.audit_key)
     assert result.problem is not None
     assert result.problem.seq == target
     assert "missing" in result.problem.reason
@@ -116,7 +116,7 @@ def test_verify_names_an_inserted_entry(org: Org) -> None:
                 hash="f" * 64,
             )
         )
-    result = audit.verify(org.app.db)
+    result = audit.verify(org.app.db, key=org.app.audit_key)
     assert result.problem is not None
     assert result.problem.seq == last + 1
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from tests.conftest import START
 from tocsin.audit.models import AuditEntry, AuditHead
-from tocsin.audit.service import verify
+from tocsin.audit.verify import verify
 from tocsin.auth.principal import Principal
 from tocsin.bootstrap import Tocsin
 from tocsin.catalog.schemas import TeamIn
@@ -71,7 +71,7 @@ def test_demo_loads_a_living_world(app: Tocsin, admin: Principal) -> None:
         notes = s.scalars(select(TimelineEntry.kind)).all()
     assert {"work_note", "comment", "acknowledge", "resolve", "close", "reopen"} <= set(notes)
 
-    result = verify(app.db)
+    result = verify(app.db, key=app.audit_key)
     assert result.problem is None
     assert result.entries == head.seq == report.audit_entries
 

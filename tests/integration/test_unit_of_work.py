@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tocsin.alerts.pipeline import Item
-from tocsin.audit.service import verify
+from tocsin.audit.verify import verify
 from tocsin.auth.models import Customer
 from tocsin.bootstrap import Tocsin
 from tocsin.core.errors import Conflict
@@ -48,7 +48,7 @@ def test_driver_and_orm_writes_commit_together(app: Tocsin) -> None:
         uow.record("customer.created", "customer", "initech", actor=SYSTEM, customer_id=None)
     assert _counter(app) == before + 5
     assert "initech" in _customers(app)
-    assert verify(app.db).problem is None
+    assert verify(app.db, key=app.audit_key).problem is None
 
 
 def test_a_failed_flush_rolls_back_the_driver_writes_before_it(app: Tocsin) -> None:
@@ -82,7 +82,7 @@ def test_an_error_after_driver_writes_rolls_them_back(app: Tocsin) -> None:
     with pytest.raises(RuntimeError):
         change()
     assert _counter(app) == before
-    assert verify(app.db).problem is None
+    assert verify(app.db, key=app.audit_key).problem is None
 
 
 def test_the_session_and_raw_share_one_transaction_either_way_round(app: Tocsin) -> None:

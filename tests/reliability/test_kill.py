@@ -27,7 +27,8 @@ import httpx
 from sqlalchemy import text
 
 from tocsin.alerts.schemas import IntegrationIn
-from tocsin.audit.service import verify
+from tocsin.audit.chain import audit_key
+from tocsin.audit.verify import verify
 from tocsin.auth.principal import system_principal
 from tocsin.auth.service import default_customer
 from tocsin.bootstrap import build
@@ -331,7 +332,7 @@ def _check_database(database_url: str) -> dict[str, int]:
                 text("SELECT COUNT(*) FROM alerts WHERE count > 1")
             ).scalar_one()
 
-        result = verify(Database(engine, SystemClock()))
+        result = verify(Database(engine, SystemClock()), key=audit_key(configured="", secret="x"))
         assert result.problem is None, f"audit chain broken: {result.problem}"
         return {"repeated": int(repeated), "audit_entries": result.entries}
     finally:

@@ -1,1 +1,1 @@
-"""The append-only, hash-chained audit log and its verification."""
+"""The append-only audit log: keyed hash chain, seal, signed checkpoints, verification."""

@@ -1,4 +1,4 @@
-"""Audit entries and the single chain head that serialises appends."""
+"""Audit entries, the single chain head that serialises appends, the seal, checkpoints."""
 
 from __future__ import annotations
 
@@ -37,3 +37,30 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     seq: Mapped[int] = mapped_column(BigInteger)
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditSeal(Base):
+    """One row, signed with the audit key: which key the chain is written with, and the
+    last entry hashed before the chain was keyed (0 when it was keyed from the start)."""
+
+    __tablename__ = "audit_seal"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key_id: Mapped[str] = mapped_column(String(16))
+    legacy_seq: Mapped[int] = mapped_column(BigInteger)
+    legacy_hash: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime]
+    mac: Mapped[str] = mapped_column(String(64))
+
+
+class AuditCheckpoint(Base):
+    """Checkpoint `id` vouches for entry `seq` with `hash`, signed and chained (`prev_mac`)."""
+
+    __tablename__ = "audit_checkpoints"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    hash: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime]
+    prev_mac: Mapped[str] = mapped_column(String(64))
+    mac: Mapped[str] = mapped_column(String(64))

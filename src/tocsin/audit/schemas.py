@@ -23,5 +23,6 @@ class AuditEntryOut(BaseModel):
 class VerifyOut(BaseModel):
     intact: bool
     entries: int
+    checkpoints: int
     first_bad_seq: int | None
     detail: str

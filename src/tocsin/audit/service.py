@@ -1,20 +1,20 @@
-"""Appending to and verifying the audit log."""
+"""Appending to the audit log (under the key) and reading it."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
-from tocsin.audit.chain import Break, ChainRecord, canonical, entry_hash_of_text, first_break
-from tocsin.audit.models import AuditEntry, AuditHead
+from tocsin.audit.chain import ChainKey, canonical, entry_hash_of_text
+from tocsin.audit.models import AuditEntry
 from tocsin.audit.schemas import AuditEntryOut
+from tocsin.audit.sealing import Sealing, seal
 from tocsin.auth.principal import Principal
 from tocsin.auth.roles import Permission
+from tocsin.core.clock import Clock
 from tocsin.core.errors import ValidationFailed
 from tocsin.core.events import DomainEvent
 from tocsin.core.paging import Page, check_limit, decode_cursor, encode_cursor
@@ -110,6 +110,7 @@ def append_events(
     raw: Raw,
     events: list[DomainEvent],
     *,
+    key: ChainKey,
     then: Callable[[list[int]], None] | None = None,
 ) -> None:
     """Chain every event of this transaction onto the log, before commit. `then` gets the
@@ -136,6 +137,7 @@ def append_events(
         text = _data_text(event.data)
         actor = event.actor.describe()
         digest = entry_hash_of_text(
+            key,
             prev_hash=prev,
             seq=seq,
             at=event.at,
@@ -168,60 +170,38 @@ def append_events(
             then(list(range(first + 1, seq + 1)))
 
 
+class AuditChain:
+    """The chain as this process appends to it: under its key, once the chain is sealed
+    (checked once per process, in the transaction of its first append)."""
+
+    __slots__ = ("_checked", "_clock", "key")
+
+    def __init__(self, key: ChainKey, clock: Clock) -> None:
+        self.key = key
+        self._clock = clock
+        self._checked = False
+
+    def append(
+        self,
+        raw: Raw,
+        events: list[DomainEvent],
+        *,
+        then: Callable[[list[int]], None] | None = None,
+    ) -> None:
+        """`append_events` with this process's key."""
+        if not events:
+            return
+        if not self._checked:
+            # A seal written now may yet roll back with this transaction: check again
+            # next time. Anything else is settled (and was logged) for this process.
+            self._checked = seal(raw, key=self.key, at=self._clock.now()) is not Sealing.WRITTEN
+        append_events(raw, events, key=self.key, then=then)
+
+
 def record(db: Database, event: DomainEvent) -> None:
     """Write one event on its own (logins, permission failures): its own transaction."""
     with db.unit_of_work() as uow:
         uow.emit(event)
-
-
-@dataclass(frozen=True, slots=True)
-class VerifyResult:
-    entries: int
-    problem: Break | None
-
-
-def _records(session: Session, batch: int = 5000) -> Iterator[ChainRecord]:
-    last = 0
-    while True:
-        rows = session.scalars(
-            select(AuditEntry).where(AuditEntry.seq > last).order_by(AuditEntry.seq).limit(batch)
-        ).all()
-        if not rows:
-            return
-        for row in rows:
-            yield ChainRecord(
-                seq=row.seq,
-                at=row.at,
-                actor=row.actor,
-                action=row.action,
-                object_type=row.object_type,
-                object_id=row.object_id,
-                customer_id=row.customer_id,
-                data=row.data,
-                prev_hash=row.prev_hash,
-                hash=row.hash,
-            )
-        last = rows[-1].seq
-        session.expunge_all()
-
-
-def verify(db: Database) -> VerifyResult:
-    with db.read() as session:
-        head = session.get(AuditHead, 1)
-        count = 0
-
-        def counted() -> Iterator[ChainRecord]:
-            nonlocal count
-            for item in _records(session):
-                count += 1
-                yield item
-
-        problem = first_break(
-            counted(),
-            head_seq=head.seq if head else None,
-            head_hash=head.hash if head and head.seq else None,
-        )
-        return VerifyResult(entries=count, problem=problem)
 
 
 def list_entries(

@@ -65,6 +65,14 @@ def _check_foreign_keys(connection: Connection) -> None:
         )
 
 
+def crossed(before: str | None, revision: str) -> bool:
+    """Whether an upgrade from `before` (None: an empty database) applied `revision`."""
+    order = revisions()
+    if before is None or revision not in order:
+        return False
+    return order.index(before) < order.index(revision)
+
+
 def current(engine: Engine) -> str | None:
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
+from tocsin.audit.checkpoints import write_checkpoint
 from tocsin.bootstrap import Tocsin
 from tocsin.db.locks import try_acquire
 
@@ -25,9 +26,14 @@ class Module:
 
 
 def default_modules(app: Tocsin) -> list[Module]:
+    every = timedelta(minutes=app.settings.audit_checkpoint_minutes)
     return [
         Module("auto_close", app.actions.close_expired),
         Module("sign_in_throttles", app.auth.sign_in.prune),
+        Module(
+            "audit_checkpoint",
+            lambda: write_checkpoint(app.db, key=app.audit_key, clock=app.clock, every=every),
+        ),
     ]
 
 

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 
 from tocsin.audit import service as audit
 from tocsin.audit.schemas import AuditEntryOut, VerifyOut
+from tocsin.audit.verify import verify
 from tocsin.auth.principal import Principal
 from tocsin.auth.roles import Permission
 from tocsin.core.paging import Page
@@ -39,20 +40,23 @@ def list_audit(
     )
 
 
-@router.get("/verify", summary="Check the whole hash chain")
+@router.get("/verify", summary="Check the whole hash chain and its signed checkpoints")
 def verify_audit(app: AppDep, principal: Auditor) -> VerifyOut:
     principal.require(Permission.AUDIT_READ)
-    result = audit.verify(app.db)
+    result = verify(app.db, key=app.audit_key)
     if result.problem is None:
         return VerifyOut(
             intact=True,
             entries=result.entries,
+            checkpoints=result.checkpoints,
             first_bad_seq=None,
-            detail=f"The audit chain is intact ({result.entries} entries).",
+            detail=f"The audit chain is intact ({result.entries} entries, "
+            f"{result.checkpoints} checkpoints).",
         )
     return VerifyOut(
         intact=False,
         entries=result.entries,
+        checkpoints=result.checkpoints,
         first_bad_seq=result.problem.seq,
         detail=result.problem.reason,
     )
