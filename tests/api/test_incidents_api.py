@@ -303,3 +303,13 @@ def test_users_set_their_own_time_zone(world: World) -> None:
     )
     assert r.status_code == 422
     assert "not a known time zone" in r.json()["detail"]
+
+
+def test_an_e_mail_longer_than_an_address_can_be_is_refused(world: World) -> None:
+    """The pattern alone allows 64 + 1 + 254 characters; the column (and RFC 5321) 254."""
+    email = "a" * 64 + "@" + "b" * 190 + ".example"
+    r = world.client.post(
+        "/api/v1/users", headers=world.h("admin"), json={"email": email, "role": "agent"}
+    )
+    assert r.status_code == 422
+    assert "at most 254 characters" in r.json()["detail"]

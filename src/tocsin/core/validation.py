@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AfterValidator, StringConstraints
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+# What an address may be (RFC 5321's path limit) and what users.email holds.
+EMAIL_LIMIT = 254
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s.]{1,63}$|^[^@\s]{1,64}@localhost$")
 
 
@@ -23,6 +25,8 @@ def check_slug(value: str) -> str:
 
 def check_email(value: str) -> str:
     value = value.strip()
+    if len(value) > EMAIL_LIMIT:
+        raise ValueError(f"an e-mail address has at most {EMAIL_LIMIT} characters")
     if not _EMAIL.match(value):
         raise ValueError(f"{value!r} is not an e-mail address")
     return value.lower()
