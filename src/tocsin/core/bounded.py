@@ -1,5 +1,10 @@
 """Text that strangers choose, made safe and small enough to store (pure).
 
+NUL (U+0000) cannot be stored in PostgreSQL's text and JSON, and no driver can encode a
+lone surrogate (U+D800-U+DFFF) as UTF-8. Request bodies holding either are refused
+(`unstorable_at` finds where); what senders and refused callers send is kept with U+FFFD
+in their place (`storable`, `storable_data`).
+
 Refused requests are audited, and what a refused caller sends (an e-mail address, a path,
 a header) is whatever they like: a megabyte, a NUL, half a surrogate pair. Stored as is,
 it would let anyone without an account grow the audit log at will, or break the insert.
@@ -27,6 +32,51 @@ PATH_LIMIT = 300
 def storable(text: str) -> str:
     """`text` with every character no database can store replaced by U+FFFD."""
     return _UNSTORABLE.sub(REPLACEMENT, text)
+
+
+def storable_data(value: Any) -> Any:
+    """A JSON-like value with `storable` applied to every string, dictionary keys too."""
+    if isinstance(value, str):
+        return storable(value)
+    if isinstance(value, list | tuple):
+        return [storable_data(item) for item in value]
+    if isinstance(value, dict):
+        return {storable_data(k): storable_data(v) for k, v in value.items()}
+    return value
+
+
+Path = tuple[str | int, ...]
+
+
+def unstorable_at(value: Any, path: Path = ()) -> tuple[Path, str] | None:
+    """Where the first character no database can store is in a JSON-like value (strings,
+    lists, dictionaries and their keys, at any depth): its path (a key made `storable`, so
+    the path itself can be shown) and the character; None when there is none."""
+    if isinstance(value, str):
+        found = _UNSTORABLE.search(value)
+        return (path, found.group()) if found else None
+    if isinstance(value, list | tuple | set | frozenset):
+        for index, item in enumerate(value):
+            inner = unstorable_at(item, (*path, index))
+            if inner is not None:
+                return inner
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            inner = unstorable_at(key, (*path, storable(key) if isinstance(key, str) else key))
+            if inner is None:
+                inner = unstorable_at(item, (*path, key))
+            if inner is not None:
+                return inner
+    return None
+
+
+def unstorable_reason(char: str | None = None) -> str:
+    """Why `char` (found by `unstorable_at`; None: some lone surrogate) is refused, as the
+    end of a sentence."""
+    if char == "\x00":
+        return "contains a NUL character (U+0000), which cannot be stored"
+    code = f"U+{ord(char):04X}" if char else "U+D800-U+DFFF"
+    return f"contains an unpaired surrogate ({code}), which is not a character and cannot be stored"
 
 
 @dataclass(frozen=True, slots=True)

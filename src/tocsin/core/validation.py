@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import re
+import unicodedata
+from datetime import datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, StringConstraints
 
+from tocsin.core.times import check_aware
+
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s.]{1,63}$|^[^@\s]{1,64}@localhost$")
+# Controls, format characters (zero-width spaces and joiners, U+FEFF, bidi marks, tags),
+# surrogates, separators, and marks that only combine with a character before them.
+_UNSEEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zs", "Zl", "Zp", "Mn", "Me"})
+# Letters and symbols drawn as nothing: Hangul fillers, the blank Braille pattern.
+_BLANKS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
 
 
 def check_slug(value: str) -> str:
@@ -36,7 +45,30 @@ def check_time_zone(value: str) -> str:
     return value
 
 
+def _seen(char: str) -> bool:
+    return char not in _BLANKS and unicodedata.category(char) not in _UNSEEN_CATEGORIES
+
+
+def check_visible(value: str) -> str:
+    """A title or a name must show something: one made only of spaces and invisible
+    characters (U+200B, U+2060, U+FEFF, U+3164, U+2800, controls...) reads as blank in
+    every list and cannot be told from another."""
+    if not any(_seen(char) for char in value):
+        raise ValueError(
+            "must contain at least one visible character; this one has only spaces or "
+            "invisible characters (such as U+200B or U+FEFF)"
+        )
+    return value
+
+
 Slug = Annotated[str, AfterValidator(check_slug)]
 Email = Annotated[str, AfterValidator(check_email)]
 TimeZoneName = Annotated[str, AfterValidator(check_time_zone)]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+# Names people give things (customers, users, teams, services, tokens, integrations...).
+Name = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+    AfterValidator(check_visible),
+]
+# A time in a request body: it must carry its zone (see core.times).
+Moment = Annotated[datetime, AfterValidator(check_aware)]

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from tocsin.core.bounded import storable
 from tocsin.core.errors import NotAuthenticated
 from tocsin.web.access import PUBLIC, get_app
 from tocsin.web.sessions import COOKIE
@@ -59,7 +60,8 @@ def login_form(request: Request, next_path: NextParam = "") -> Response:
 def login(request: Request, form: FormData) -> Response:
     app = get_app(request)
     next_path = safe_next(form.get("next"))
-    email = form.get("email", "").strip()
+    # Looked up and audited: what no database can store becomes U+FFFD (and matches no one).
+    email = storable(form.get("email", "").strip())
     if not same_origin(request, app.settings.base_url):
         return _login_form(
             request,
