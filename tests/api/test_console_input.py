@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import base64
 import json
+from urllib.parse import quote
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tocsin.auth.schemas import UserPatch
 from tocsin.web.sessions import COOKIE
@@ -13,7 +16,7 @@ from tocsin.web.sessions import COOKIE
 from .conftest import PEOPLE, World
 
 PASSWORD = "a good long password"
-TOO_BIG = str(2**63)
+TOO_BIG = str(2**31)  # past the largest id a row can have
 NAIVE_CURSOR = base64.urlsafe_b64encode(json.dumps(["2020-01-01", 1]).encode()).decode()
 
 
@@ -124,3 +127,83 @@ def test_sign_in_with_unstorable_text_shows_the_form_again(world: World, email: 
     )
     assert r.status_code == 401, r.text
     assert 'name="email"' in r.text
+
+
+FORM_TEXT = st.text(max_size=40) | st.sampled_from(["", "0", TOO_BIG, "-1", "P1", "none", "me"])
+FORM_FIELDS = [
+    "title",
+    "description",
+    "type",
+    "impact",
+    "urgency",
+    "category",
+    "subcategory",
+    "service",
+    "customer",
+    "requester",
+    "team",
+    "assignee",
+    "reason",
+    "resolution_code",
+    "resolution_notes",
+    "body",
+    "kind",
+    "version",
+]
+QUEUE_PARAMS = ["state", "priority", "team", "assignee", "customer", "q", "cursor", "ok", "view"]
+STAFF_PAGES = [
+    ("POST", "/incidents"),
+    ("POST", "/incidents/INC0001001/actions/{action}"),
+    ("POST", "/incidents/INC0001001/notes"),
+    ("GET", "/"),
+    ("GET", "/incidents/INC0001001"),
+    ("GET", "/incidents/new"),
+]
+PORTAL_PAGES = [
+    ("POST", "/portal/incidents"),
+    ("POST", "/portal/incidents/INC0001001/comments"),
+    ("POST", "/portal/incidents/INC0001001/reopen"),
+    ("GET", "/portal"),
+    ("GET", "/portal/incidents/INC0001001"),
+]
+ACTIONS = st.sampled_from(
+    ["acknowledge", "assign", "start", "hold", "resume", "resolve", "close", "reopen", "cancel"]
+) | st.text(max_size=10)
+
+
+@pytest.mark.parametrize(("who", "pages"), [("agent", STAFF_PAGES), ("requester", PORTAL_PAGES)])
+def test_console_and_portal_never_answer_a_server_error(
+    world: World, who: str, pages: list[tuple[str, str]]
+) -> None:
+    csrf = sign_in(world, who)
+    r = world.client.post(
+        "/api/v1/incidents", headers=world.h("requester"), json={"title": "Printer on fire"}
+    )
+    assert r.json()["number"] == "INC0001001"
+
+    @settings(
+        max_examples=60,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(
+        page=st.sampled_from(pages),
+        action=ACTIONS,
+        form=st.dictionaries(st.sampled_from(FORM_FIELDS), FORM_TEXT, max_size=6),
+        params=st.dictionaries(st.sampled_from(QUEUE_PARAMS), FORM_TEXT, max_size=3),
+    )
+    def visit(
+        page: tuple[str, str], action: str, form: dict[str, str], params: dict[str, str]
+    ) -> None:
+        method, path = page
+        path = path.replace("{action}", quote(action, safe="") or "x")
+        if method == "GET":
+            r = world.client.get(path, params=params, follow_redirects=False)
+        else:
+            data = {"csrf_token": csrf, **form}
+            r = world.client.post(path, data=data, follow_redirects=False)
+        assert r.status_code < 500, f"{method} {path} {form or params}: {r.text[:500]}"
+
+    visit()

@@ -1,4 +1,4 @@
-"""Ordinary input never answers 500: dates without a zone, ids past 2^63, cursors of the
+"""Ordinary input never answers 500: dates without a zone, ids out of range, cursors of the
 wrong shape, text no database can store, titles and names made of invisible characters."""
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from tocsin.alerts.models import Integration
 
 from .conftest import World
 
-TOO_BIG = str(2**63)  # one past the largest id a database row can have
+TOO_BIG = str(2**31)  # one past the largest id a row can have (PostgreSQL `integer`)
+BIGINT = str(2**63)  # one past what SQLite's INTEGER (and PostgreSQL's bigint) holds
 FAR_TOO_BIG = "9" * 30
 
 
@@ -119,10 +120,10 @@ def test_a_body_time_out_of_range_is_refused(world: World, value: str) -> None:
     assert world.app.incidents.count() == 0
 
 
-# Ids beyond 2^63 ---------------------------------------------------------------------------
+# Ids out of range ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("number", [TOO_BIG, FAR_TOO_BIG, "0"])
+@pytest.mark.parametrize("number", [TOO_BIG, BIGINT, FAR_TOO_BIG, "0"])
 @pytest.mark.parametrize(
     ("method", "path", "body"),
     [
@@ -146,7 +147,7 @@ def test_an_id_out_of_range_in_a_path_is_not_found(
     assert r.json()["detail"]
 
 
-@pytest.mark.parametrize("number", [TOO_BIG, FAR_TOO_BIG, "0", "-1"])
+@pytest.mark.parametrize("number", [TOO_BIG, BIGINT, FAR_TOO_BIG, "0", "-1"])
 @pytest.mark.parametrize("path", ["/api/v1/tokens/{n}", "/api/v1/maintenance-windows/{n}"])
 def test_an_integer_path_out_of_range_is_refused(world: World, path: str, number: str) -> None:
     r = world.client.delete(path.format(n=number), headers=world.h("admin"))
@@ -154,7 +155,7 @@ def test_an_integer_path_out_of_range_is_refused(world: World, path: str, number
     assert r.json()["detail"]
 
 
-@pytest.mark.parametrize("number", [TOO_BIG, FAR_TOO_BIG])
+@pytest.mark.parametrize("number", [TOO_BIG, BIGINT, FAR_TOO_BIG])
 @pytest.mark.parametrize(
     ("path", "name"),
     [
@@ -202,12 +203,14 @@ MOMENT = "2026-03-01T00:00:00+00:00"
         ("/api/v1/incidents", ["2020-01-01T00:00:00", 1]),
         ("/api/v1/incidents", [True]),
         ("/api/v1/incidents", [MOMENT, True]),
+        ("/api/v1/incidents", [MOMENT, 2**31]),
         ("/api/v1/incidents", [MOMENT, 2**63]),
         ("/api/v1/incidents", [MOMENT, 1.5]),
         ("/api/v1/incidents", ["9999-12-31T23:59:59-05:00", 1]),
         ("/api/v1/incidents", [MOMENT, 1, 2]),
         ("/api/v1/incidents", {"a": 1}),
         ("/api/v1/alerts", [True]),
+        ("/api/v1/alerts", [2**31]),
         ("/api/v1/alerts", [2**63]),
         ("/api/v1/alerts", [10**30]),
         ("/api/v1/alerts", [-1]),
@@ -239,6 +242,11 @@ def test_the_cursors_handed_out_still_work(world: World) -> None:
             break
         params["cursor"] = page.json()["next"]
     assert sorted(seen) == ["i0", "i1", "i2"]
+    # The audit log's sequence is a bigint: a cursor past 2^31 is one it may hand out.
+    r = world.client.get(
+        "/api/v1/audit", headers=world.h("admin"), params={"cursor": cursor([2**31])}
+    )
+    assert r.status_code == 200, r.text
     for path in ("/api/v1/users", "/api/v1/audit"):
         first = world.client.get(path, headers=world.h("admin"), params={"limit": 2}).json()
         r = world.client.get(
@@ -291,6 +299,31 @@ def test_unstorable_text_in_a_stored_object_is_refused_and_nothing_stored(
         ]
         == {}
     )
+
+
+@pytest.mark.parametrize(
+    ("config", "field", "phrase"),
+    [
+        ('{"parser": {"a": NaN}}', "config.parser.a", "finite"),
+        ('{"parser": {"a": [1, -Infinity]}}', "config.parser.a.1", "finite"),
+        (
+            '{"parser": ' + '{"a": ' * 100 + "1" + "}" * 100 + "}",
+            "config.parser" + ".a" * 64,
+            "deeper than 64 levels",
+        ),
+    ],
+)
+def test_numbers_and_nesting_that_cannot_be_stored_are_refused(
+    world: World, config: str, field: str, phrase: str
+) -> None:
+    before = _integrations(world)
+    headers = {**world.h("admin"), "content-type": "application/json"}
+    body = '{"type": "generic", "name": "probe", "customer": "acme", "config": ' + config + "}"
+    r = world.client.post("/api/v1/integrations", headers=headers, content=body)
+    assert r.status_code == 422, r.text
+    assert [e["field"] for e in r.json()["errors"]] == [field]
+    assert phrase in r.json()["detail"]
+    assert _integrations(world) == before
 
 
 @pytest.mark.parametrize(

@@ -8,9 +8,16 @@ from typing import Any
 
 import pytest
 
-from tocsin.core.bounded import storable_data, unstorable_at
+from tocsin.core.bounded import (
+    MAX_DEPTH,
+    NOT_FINITE,
+    TOO_DEEP,
+    storable_data,
+    unstorable_at,
+    unstorable_reason,
+)
 from tocsin.core.errors import ValidationFailed
-from tocsin.core.ids import MAX_ID, as_id
+from tocsin.core.ids import MAX_BIGINT, MAX_ID, as_id
 from tocsin.core.paging import encode_cursor, id_from, moment_and_id_from, offset_from
 from tocsin.core.times import check_aware, filter_time
 from tocsin.core.validation import check_visible
@@ -43,7 +50,14 @@ def test_as_id(ref: str | int, expected: int | None) -> None:
     assert as_id(ref) == expected
 
 
+def test_as_id_of_a_bigint_column() -> None:
+    assert as_id(str(MAX_ID + 1), limit=MAX_BIGINT) == MAX_ID + 1
+    assert as_id(str(MAX_BIGINT), limit=MAX_BIGINT) == MAX_BIGINT
+    assert as_id(str(MAX_BIGINT + 1), limit=MAX_BIGINT) is None
+
+
 MOMENT = "2026-03-01T00:00:00+00:00"
+NUL = "contains a NUL character (U+0000), which cannot be stored"
 
 
 def test_cursors_hand_back_what_they_hold() -> None:
@@ -82,7 +96,7 @@ def test_a_keyset_cursor_of_another_shape_is_refused(values: Any) -> None:
 
 
 def test_an_offset_cursor_of_another_shape_is_refused() -> None:
-    for values in ([True], [-1], [MAX_ID + 1], [0.5]):
+    for values in ([True], [-1], [MAX_BIGINT + 1], [0.5]):
         with pytest.raises(ValidationFailed):
             offset_from(encode_cursor(values))
     with pytest.raises(ValidationFailed):
@@ -125,9 +139,18 @@ def test_text_that_shows_something_is_a_name(text: str) -> None:
     assert check_visible(text) == text
 
 
-def test_unstorable_text_is_found_wherever_it_is() -> None:
-    assert unstorable_at({"a": ["x", {"b": "y\x00"}]}) == (("a", 1, "b"), "\x00")
-    assert unstorable_at({"ok": 1, "k\ud800": 2}) == (("k\ufffd",), "\ud800")
-    assert unstorable_at(["fine", 1, None, 2.5, {"x": True}]) is None
-    assert unstorable_at("\udfff") == ((), "\udfff")
+def test_what_cannot_be_stored_is_found_wherever_it_is() -> None:
+    assert unstorable_at({"a": ["x", {"b": "y\x00"}]}) == (("a", 1, "b"), NUL)
+    assert unstorable_at({"ok": 1, "k\ud800": 2}) == (("k\ufffd",), unstorable_reason("\ud800"))
+    assert unstorable_at(["fine", 1, None, 2.5, {"x": True}, 10**400]) is None
+    assert unstorable_at("\udfff") == ((), unstorable_reason("\udfff"))
+    assert unstorable_at(["a\x00", "b\x00"]) == ((0,), NUL)  # the first, in order
+    assert unstorable_at({"n": [1, float("nan")]}) == (("n", 1), NOT_FINITE)
+    deep: Any = 1
+    for _ in range(5000):
+        deep = {"a": deep}
+    found = unstorable_at(deep)
+    assert found is not None
+    assert len(found[0]) == MAX_DEPTH
+    assert found[1] == TOO_DEEP
     assert storable_data({"k\x00": ["v\ud800", 1]}) == {"k\ufffd": ["v\ufffd", 1]}

@@ -16,6 +16,7 @@ from tocsin.audit.schemas import AuditEntryOut
 from tocsin.auth.principal import Principal
 from tocsin.auth.roles import Permission
 from tocsin.core.events import DomainEvent
+from tocsin.core.ids import MAX_BIGINT
 from tocsin.core.paging import Page, check_limit, encode_cursor, id_from
 from tocsin.db.raw import Columns, Raw
 from tocsin.db.session import Database
@@ -248,7 +249,7 @@ def list_entries(
             query = query.where(AuditEntry.object_id == object_id)
         total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
         if cursor:
-            query = query.where(AuditEntry.seq < id_from(cursor))
+            query = query.where(AuditEntry.seq < id_from(cursor, limit=MAX_BIGINT))
         rows = session.scalars(query.order_by(AuditEntry.seq.desc()).limit(limit + 1)).all()
         items = [
             AuditEntryOut(

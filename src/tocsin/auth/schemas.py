@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from tocsin.auth.roles import Role
-from tocsin.core.bounded import unstorable_at, unstorable_reason
+from tocsin.core.bounded import unstorable_at
 from tocsin.core.validation import Email, Name, Slug, TimeZoneName
 
 
@@ -17,20 +17,20 @@ def _refuse_unstorable(model: str, value: Any) -> Any:
     found = unstorable_at(value)
     if found is None:
         return value
-    path, char = found
+    path, reason = found
     # A ValidationError raised here is reported at the field's location plus `path`, so
     # the answer names e.g. `config.parser.rules.0` rather than just `config`.
-    error = PydanticCustomError("unstorable_text", unstorable_reason(char))
+    error = PydanticCustomError("unstorable", reason)
     raise ValidationError.from_exception_data(
         model, [InitErrorDetails(type=error, loc=path, input=value)]
     )
 
 
 class StrictModel(BaseModel):
-    """Request bodies: unknown fields are mistakes, and text no database can store (NUL, a
-    lone surrogate) is refused wherever it is, keys of nested objects too: PostgreSQL
-    cannot store NUL, no driver can encode a lone surrogate, and SQLite must not accept
-    what PostgreSQL refuses."""
+    """Request bodies: unknown fields are mistakes, and what no database can store (NUL, a
+    lone surrogate, NaN, nesting past 64 levels) is refused wherever it is, keys of nested
+    objects too: PostgreSQL cannot store NUL, no driver can encode a lone surrogate, and
+    SQLite must not accept what PostgreSQL refuses."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 

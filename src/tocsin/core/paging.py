@@ -11,7 +11,7 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel
 
 from tocsin.core.errors import ValidationFailed
-from tocsin.core.ids import MAX_ID
+from tocsin.core.ids import MAX_BIGINT, MAX_ID
 from tocsin.core.times import to_utc
 
 T = TypeVar("T")
@@ -53,9 +53,9 @@ def decode_cursor(cursor: str) -> list[Any]:
     return values
 
 
-def _int(value: Any, low: int) -> int:
+def _int(value: Any, low: int, high: int) -> int:
     # `type() is`: JSON's true is a Python bool, and a bool is an int.
-    if type(value) is not int or not low <= value <= MAX_ID:
+    if type(value) is not int or not low <= value <= high:
         raise _not_ours()
     return value
 
@@ -80,15 +80,15 @@ def _values(cursor: str, count: int) -> list[Any]:
     return values
 
 
-def id_from(cursor: str) -> int:
-    """The row id a keyset cursor `[id]` continues after."""
-    return _int(_values(cursor, 1)[0], 1)
+def id_from(cursor: str, *, limit: int = MAX_ID) -> int:
+    """The row id (at most `limit`, see core.ids) a keyset cursor `[id]` continues after."""
+    return _int(_values(cursor, 1)[0], 1, limit)
 
 
 def moment_and_id_from(cursor: str) -> tuple[datetime, int]:
     """The (time, id) a keyset cursor `[time, id]` continues after."""
     moment, ident = _values(cursor, 2)
-    return _moment(moment), _int(ident, 1)
+    return _moment(moment), _int(ident, 1, MAX_ID)
 
 
 def check_limit(limit: int) -> int:
@@ -101,4 +101,4 @@ def offset_from(cursor: str | None) -> int:
     """The offset an offset cursor `[n]` continues at (0 without a cursor)."""
     if cursor is None:
         return 0
-    return _int(_values(cursor, 1)[0], 0)
+    return _int(_values(cursor, 1)[0], 0, MAX_BIGINT)

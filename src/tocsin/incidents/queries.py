@@ -51,7 +51,7 @@ def incident_by_ref(
         condition = Incident.id == ident
     elif text.startswith("INC") and is_number(text[3:]):
         condition = Incident.number == text
-    elif is_number(text):  # a number no row can have (0, or past 2^63 - 1)
+    elif is_number(text):  # a number no row can have (0, or past MAX_ID)
         raise NotFound(f"There is no incident {ref!r}.")
     else:
         raise NotFound(f"There is no incident {ref!r}; use its id or its number (INC0001234).")

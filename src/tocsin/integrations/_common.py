@@ -18,10 +18,8 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from tocsin.core.bounded import storable
+from tocsin.core.bounded import MAX_DEPTH, storable
 from tocsin.integrations.base import FieldError, PayloadError, Severity
-
-MAX_DEPTH = 64
 
 
 def clean_text(value: str) -> str:

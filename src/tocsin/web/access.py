@@ -133,5 +133,5 @@ def require(permission: Permission | None) -> object:
 
 
 AppDep = Annotated[Tocsin, Depends(get_app)]
-# A numeric id in a path: only 1 to 2^63 - 1 can name a row (core.ids).
+# A numeric id in a path: only 1 to core.ids.MAX_ID can name a row.
 IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
