@@ -463,3 +463,26 @@ def test_a_name_made_only_of_invisible_characters_is_refused(
     r = world.client.request(method, path, headers=world.h("admin"), json={**body, "name": name})
     assert r.status_code == 422, r.text
     assert "visible" in r.json()["detail"]
+
+
+# Values longer than their column ----------------------------------------------------------
+
+
+LONG_EMAIL = "a" * 64 + "@" + "b" * 180 + ".example.com"  # 257 characters, else well formed
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("/api/v1/tokens", {"name": "t" * 101}, "name"),
+        ("/api/v1/categories", {"name": "c" * 101}, "name"),
+        ("/api/v1/users", {"email": LONG_EMAIL, "role": "agent"}, "email"),
+    ],
+)
+def test_a_value_longer_than_its_column_is_refused(
+    world: World, path: str, body: dict[str, Any], field: str
+) -> None:
+    """SQLite stores any length; PostgreSQL refuses what does not fit its column."""
+    r = world.client.post(path, headers=world.h("admin"), json=body)
+    assert r.status_code == 422, r.text
+    assert [e["field"] for e in r.json()["errors"]] == [field]

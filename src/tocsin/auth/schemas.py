@@ -10,7 +10,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from tocsin.auth.roles import Role
 from tocsin.core.bounded import unstorable_at
-from tocsin.core.validation import Email, Name, Slug, TimeZoneName
+from tocsin.core.validation import Email, Name, ShortName, Slug, TimeZoneName
 
 
 def _refuse_unstorable(model: str, value: Any) -> Any:
@@ -94,7 +94,7 @@ class UserOut(BaseModel):
 
 
 class TokenIn(StrictModel):
-    name: Name = "api"
+    name: ShortName = "api"
 
 
 class TokenOut(BaseModel):

@@ -14,6 +14,7 @@ from tocsin.core.times import check_aware
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s.]{1,63}$|^[^@\s]{1,64}@localhost$")
+EMAIL_MAX = 254  # RFC 5321's limit for a path, and the users table's column
 # Controls, format characters (zero-width spaces and joiners, U+FEFF, bidi marks, tags),
 # surrogates, separators, and marks that only combine with a character before them.
 _UNSEEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zs", "Zl", "Zp", "Mn", "Me"})
@@ -32,6 +33,8 @@ def check_slug(value: str) -> str:
 
 def check_email(value: str) -> str:
     value = value.strip()
+    if len(value) > EMAIL_MAX:
+        raise ValueError(f"an e-mail address has at most {EMAIL_MAX} characters")
     if not _EMAIL.match(value):
         raise ValueError(f"{value!r} is not an e-mail address")
     return value.lower()
@@ -64,10 +67,16 @@ def check_visible(value: str) -> str:
 Slug = Annotated[str, AfterValidator(check_slug)]
 Email = Annotated[str, AfterValidator(check_email)]
 TimeZoneName = Annotated[str, AfterValidator(check_time_zone)]
-# Names people give things (customers, users, teams, services, tokens, integrations...).
+# Names people give things (customers, users, teams, services, integrations...).
 Name = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+    AfterValidator(check_visible),
+]
+# The same, for the records whose column holds 100 characters (tokens, categories).
+ShortName = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
     AfterValidator(check_visible),
 ]
 # A time in a request body: it must carry its zone (see core.times).
