@@ -27,6 +27,7 @@ from tocsin.catalog.models import Service, Team
 from tocsin.catalog.resolve import service_by_slug, team_by_slug
 from tocsin.core.clock import Clock
 from tocsin.core.errors import NotFound, ValidationFailed
+from tocsin.core.ids import as_id
 from tocsin.core.paging import Page
 from tocsin.db.session import Database
 from tocsin.integrations import registry
@@ -82,7 +83,7 @@ class IntegrationService:
             service_slug=service.slug if service else None,
             team_id=row.team_id,
             team_slug=team.slug if team else None,
-            config=IntegrationConfig.model_validate(row.config),
+            config=IntegrationConfig.from_stored(row.config),
             enabled=row.enabled,
         )
 
@@ -102,9 +103,10 @@ class IntegrationService:
         )
 
     def _find(self, session: Session, principal: Principal, ref: str) -> Integration:
+        ident = as_id(ref)
         row = (
-            session.get(Integration, int(ref))
-            if ref.isdecimal()
+            session.get(Integration, ident)
+            if ident is not None
             else session.scalar(select(Integration).where(Integration.name == ref))
         )
         if row is None or not principal.sees_customer(row.customer_id):

@@ -21,6 +21,7 @@ from tocsin.alerts.repeats import CHANGE_KIND, change_message, repeat_changes, r
 from tocsin.auth.models import User
 from tocsin.auth.principal import Principal, system_principal
 from tocsin.auth.service import default_customer, principal_for
+from tocsin.core.ids import as_id
 from tocsin.db.session import UnitOfWork
 from tocsin.incidents.actions import IncidentActions
 from tocsin.incidents.intake import NewIncident, open_incidents
@@ -108,9 +109,10 @@ class Pipeline:
     ) -> Alert | None:
         query = select(Alert).where(Alert.integration_id == integration.id, Alert.status.in_(LIVE))
         if alert.alert_id is not None:
-            if not alert.alert_id.isdecimal():
+            ident = as_id(alert.alert_id)
+            if ident is None:
                 return None
-            query = query.where(Alert.id == int(alert.alert_id))
+            query = query.where(Alert.id == ident)
         elif alert.dedup_key is not None:
             query = query.where(Alert.dedup_key == alert.dedup_key)
         else:

@@ -8,7 +8,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, field_validator
 
 from tocsin.auth.schemas import StrictModel
-from tocsin.core.validation import Name, Slug
+from tocsin.core.bounded import storable_data
+from tocsin.core.validation import Moment, Name, Slug
 from tocsin.integrations.base import Severity
 
 
@@ -51,6 +52,14 @@ class IntegrationConfig(StrictModel):
     parser: dict[str, Any] = Field(
         default_factory=dict, description="Sender-specific settings (e.g. the syslog rule)"
     )
+
+    @classmethod
+    def from_stored(cls, data: dict[str, Any]) -> IntegrationConfig:
+        """A configuration read back from the database. It is validated as it was when
+        saved, except that text no database should have held (stored before the checks
+        existed, or by hand) is shown with U+FFFD: one such value must not make every
+        later list or read of the customer's integrations fail."""
+        return cls.model_validate(storable_data(data))
 
     @field_validator("group_by")
     @classmethod
@@ -123,10 +132,10 @@ class AlertOut(BaseModel):
 class MaintenanceWindowIn(StrictModel):
     customer: Slug | None = None
     service: Slug | None = None
-    start: datetime
-    end: datetime
+    start: Moment
+    end: Moment
     recurrence: Literal["none", "daily", "weekly"] = "none"
-    until: datetime | None = None
+    until: Moment | None = None
     reason: str = Field(default="", max_length=2000)
 
 

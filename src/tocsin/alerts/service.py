@@ -27,7 +27,8 @@ from tocsin.catalog.models import Service
 from tocsin.catalog.resolve import service_by_slug
 from tocsin.core.clock import Clock
 from tocsin.core.errors import NotFound, ValidationFailed
-from tocsin.core.paging import Page, check_limit, decode_cursor, encode_cursor
+from tocsin.core.ids import as_id, is_number
+from tocsin.core.paging import Page, check_limit, encode_cursor, id_from
 from tocsin.db.session import Database
 from tocsin.incidents.actions import IncidentActions
 from tocsin.incidents.models import Incident
@@ -104,7 +105,7 @@ class AlertService:
                 row = s.scalar(
                     select(Integration).where(
                         (Integration.name == integration)
-                        | (Integration.id == (int(integration) if integration.isdecimal() else -1))
+                        | (Integration.id == (as_id(integration) or -1))
                     )
                 )
                 if row is None or not principal.sees_customer(row.customer_id):
@@ -121,19 +122,21 @@ class AlertService:
                 query = query.where(Alert.status == status)
             if incident:
                 text = incident.strip().upper()
-                by_id = text.isdecimal()
+                ident = as_id(text)
+                if ident is None and is_number(text):
+                    raise ValidationFailed(
+                        f"There is no incident {incident!r}; use its id or its number.",
+                        field="incident",
+                    )
                 inc = s.scalar(
                     select(Incident.id).where(
-                        Incident.id == int(text) if by_id else Incident.number == text
+                        Incident.id == ident if ident is not None else Incident.number == text
                     )
                 )
                 query = query.where(Alert.incident_id == (inc or -1))
             total = s.scalar(select(func.count()).select_from(query.subquery())) or 0
             if cursor:
-                values = decode_cursor(cursor)
-                if len(values) != 1 or not isinstance(values[0], int):
-                    raise ValidationFailed("The cursor is malformed.", field="cursor")
-                query = query.where(Alert.id < values[0])
+                query = query.where(Alert.id < id_from(cursor))
             rows = s.scalars(query.order_by(Alert.id.desc()).limit(limit + 1)).all()
             items = [self._out(s, a) for a in rows[:limit]]
             return Page(
@@ -187,12 +190,6 @@ class AlertService:
         self, principal: Principal, data: MaintenanceWindowIn
     ) -> MaintenanceWindowOut:
         principal.require(Permission.INCIDENT_WORK)
-        for name in ("start", "end", "until"):
-            value = getattr(data, name)
-            if value is not None and value.tzinfo is None:
-                raise ValidationFailed(
-                    f"{name} needs a time zone (e.g. 2026-01-05T22:00:00Z).", field=name
-                )
         if data.end <= data.start:
             raise ValidationFailed("end must be after start.", field="end")
         if data.recurrence == "daily" and data.end - data.start >= timedelta(days=1):
@@ -257,7 +254,8 @@ class AlertService:
     def delete_window(self, principal: Principal, window_id: int) -> MaintenanceWindowOut:
         principal.require(Permission.INCIDENT_WORK)
         with self.db.unit_of_work() as uow:
-            row = uow.session.get(MaintenanceWindow, window_id)
+            ident = as_id(window_id)
+            row = uow.session.get(MaintenanceWindow, ident) if ident is not None else None
             if row is None or not principal.sees_customer(row.customer_id):
                 raise NotFound(f"There is no maintenance window {window_id}.")
             out = self._window_out(uow.session, row)

@@ -15,9 +15,9 @@ from tocsin.audit.sealing import Sealing, seal
 from tocsin.auth.principal import Principal
 from tocsin.auth.roles import Permission
 from tocsin.core.clock import Clock
-from tocsin.core.errors import ValidationFailed
 from tocsin.core.events import DomainEvent
-from tocsin.core.paging import Page, check_limit, decode_cursor, encode_cursor
+from tocsin.core.ids import MAX_BIGINT
+from tocsin.core.paging import Page, check_limit, encode_cursor, id_from
 from tocsin.db.raw import Columns, Raw
 from tocsin.db.session import Database
 
@@ -229,10 +229,7 @@ def list_entries(
             query = query.where(AuditEntry.object_id == object_id)
         total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
         if cursor:
-            values = decode_cursor(cursor)
-            if len(values) != 1 or not isinstance(values[0], int):
-                raise ValidationFailed("The cursor is malformed.", field="cursor")
-            query = query.where(AuditEntry.seq < values[0])
+            query = query.where(AuditEntry.seq < id_from(cursor, limit=MAX_BIGINT))
         rows = session.scalars(query.order_by(AuditEntry.seq.desc()).limit(limit + 1)).all()
         items = [
             AuditEntryOut(

@@ -34,6 +34,7 @@ from tocsin.core.bounded import clip, clipped_fields
 from tocsin.core.clock import Clock
 from tocsin.core.errors import Conflict, NotFound, ValidationFailed
 from tocsin.core.events import Actor
+from tocsin.core.ids import as_id
 from tocsin.core.paging import Page, check_limit, encode_cursor, offset_from
 from tocsin.core.patching import apply_fields
 from tocsin.db.session import Database, UnitOfWork
@@ -79,8 +80,9 @@ def owning_customer_id(
 def user_by_ref(session: Session, principal: Principal, ref: str | int) -> User:
     """A user by id or e-mail, within what the principal may see."""
     text = str(ref).strip()
-    if text.isdecimal():
-        user = session.get(User, int(text))
+    ident = as_id(text)
+    if ident is not None:
+        user = session.get(User, ident)
     else:
         user = session.scalar(select(User).where(User.email == text.lower()))
     if user is None or not principal.sees_customer(user.customer_id):
@@ -421,7 +423,8 @@ class AuthService:
     def revoke_token(self, principal: Principal, token_id: int) -> TokenOut:
         principal.require(Permission.SELF)
         with self.db.unit_of_work() as uow:
-            token = uow.session.get(ApiToken, token_id)
+            ident = as_id(token_id)
+            token = uow.session.get(ApiToken, ident) if ident is not None else None
             owner = uow.session.get(User, token.user_id) if token else None
             mine = token is not None and token.user_id == principal.user_id
             manageable = (

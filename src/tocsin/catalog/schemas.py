@@ -7,7 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from tocsin.auth.schemas import StrictModel
-from tocsin.core.validation import Email, Name, Slug
+from tocsin.core.validation import Email, Name, ShortName, Slug
 
 
 class TeamIn(StrictModel):
@@ -56,7 +56,7 @@ class ServiceOut(BaseModel):
 
 
 class CategoryIn(StrictModel):
-    name: Name
+    name: ShortName
     parent: str | None = Field(default=None, description="Name of the parent category")
 
 

@@ -6,6 +6,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from tocsin.core.bounded import clip
+
+# The audit log's actor column holds this many characters.
+ACTOR_LIMIT = 254
+
 
 @dataclass(frozen=True, slots=True)
 class Actor:
@@ -20,7 +25,13 @@ class Actor:
         return cls(kind="system", label=name)
 
     def describe(self) -> str:
-        return self.label if self.kind == "user" else f"{self.kind}:{self.label}"
+        """As the audit log stores it. An anonymous caller's label (what they typed as
+        their e-mail) is whatever they sent, so it is clipped to fit; the others are
+        Tocsin's own, and not clipped on every alert's way in."""
+        if self.kind == "user":
+            return self.label
+        text = f"{self.kind}:{self.label}"
+        return clip(text, ACTOR_LIMIT).text if self.kind == "anonymous" else text
 
 
 @dataclass(frozen=True, slots=True)

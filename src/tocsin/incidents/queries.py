@@ -12,7 +12,9 @@ from tocsin.auth.principal import Principal
 from tocsin.auth.service import named_customer_id, user_by_ref
 from tocsin.catalog.resolve import service_by_slug, team_by_slug
 from tocsin.core.errors import NotFound, ValidationFailed
-from tocsin.core.paging import decode_cursor, encode_cursor
+from tocsin.core.ids import as_id, is_number
+from tocsin.core.paging import encode_cursor, moment_and_id_from
+from tocsin.core.times import filter_time
 from tocsin.incidents.lifecycle import OPEN_STATES, State
 from tocsin.incidents.models import Incident, IncidentShare
 from tocsin.incidents.priority import parse_priority
@@ -44,10 +46,13 @@ def incident_by_ref(
 ) -> Incident:
     """An incident by numeric id or number (INC0001234); 404 when not visible."""
     text = ref.strip().upper()
-    if text.isdecimal():
-        condition = Incident.id == int(text)
-    elif text.startswith("INC") and text[3:].isdecimal():
+    ident = as_id(text)
+    if ident is not None:
+        condition = Incident.id == ident
+    elif text.startswith("INC") and is_number(text[3:]):
         condition = Incident.number == text
+    elif is_number(text):  # a number no row can have (0, or past MAX_ID)
+        raise NotFound(f"There is no incident {ref!r}.")
     else:
         raise NotFound(f"There is no incident {ref!r}; use its id or its number (INC0001234).")
     query = select(Incident).where(condition, visible(principal))
@@ -159,10 +164,13 @@ def _ref_condition(
                     func.lower(Incident.description).like(like, escape="\\"),
                 )
             )
+    zone = principal.time_zone
     if filters.opened_after:
-        out.append(Incident.opened_at >= filters.opened_after)
+        after = filter_time(filters.opened_after, zone, field="opened_after")
+        out.append(Incident.opened_at >= after)
     if filters.opened_before:
-        out.append(Incident.opened_at < filters.opened_before)
+        before = filter_time(filters.opened_before, zone, field="opened_before")
+        out.append(Incident.opened_at < before)
     return out
 
 
@@ -187,12 +195,7 @@ def page_query(
     count_query = select(func.count()).select_from(Incident).where(*conditions)
     page = select(Incident).where(*conditions)
     if cursor:
-        values = decode_cursor(cursor)
-        try:
-            opened = datetime.fromisoformat(values[0])
-            last_id = int(values[1])
-        except (IndexError, TypeError, ValueError):
-            raise ValidationFailed("The cursor is malformed.", field="cursor") from None
+        opened, last_id = moment_and_id_from(cursor)
         page = page.where(
             or_(
                 Incident.opened_at < opened,

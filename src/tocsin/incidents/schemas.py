@@ -6,10 +6,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, StringConstraints, field_validator
+from pydantic import AfterValidator, BaseModel, Field, StringConstraints, field_validator
 
 from tocsin.auth.schemas import StrictModel
-from tocsin.core.validation import Email, Slug
+from tocsin.core.validation import Email, Moment, Slug, check_visible
 from tocsin.incidents.lifecycle import Action, HoldReason, ResolutionCode, State
 
 
@@ -21,7 +21,11 @@ class IncidentType(StrEnum):
 
 Level = Annotated[int, Field(ge=1, le=3, description="1 High, 2 Medium, 3 Low")]
 PriorityValue = Annotated[int, Field(ge=1, le=5, description="1 (P1, critical) to 5 (P5)")]
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+Title = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=300),
+    AfterValidator(check_visible),
+]
 Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
 UserRef = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=254)]
@@ -66,8 +70,9 @@ class IncidentIn(_IncidentFields):
     tags: list[Tag] = Field(default_factory=list, max_length=30)
     major: bool = False
     shared_with: list[Email] = Field(default_factory=list, max_length=50)
-    opened_at: datetime | None = Field(
-        default=None, description="Back-date the incident (administrators; imports)"
+    opened_at: Moment | None = Field(
+        default=None,
+        description="Back-date the incident (administrators; imports); with its offset or Z",
     )
 
 

@@ -219,10 +219,6 @@ class IncidentService:
                 )
         if data.opened_at is not None:
             principal.require(Permission.INCIDENT_BACKDATE)
-            if data.opened_at.tzinfo is None:
-                raise ValidationFailed(
-                    "opened_at needs a time zone (e.g. 2026-01-05T09:00:00Z).", field="opened_at"
-                )
             if data.opened_at > self.clock.now() + timedelta(minutes=1):
                 raise ValidationFailed("opened_at cannot be in the future.", field="opened_at")
         now = self.clock.now()

@@ -14,20 +14,17 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from tocsin.core.bounded import MAX_DEPTH, storable
 from tocsin.integrations.base import FieldError, PayloadError, Severity
-
-MAX_DEPTH = 64
-_BAD_CHARS = re.compile("[\x00\ud800-\udfff]")
 
 
 def clean_text(value: str) -> str:
     """Replace what cannot be stored (NUL, lone surrogates) with U+FFFD."""
-    return _BAD_CHARS.sub("\ufffd", value)
+    return storable(value)
 
 
 def truncate(value: str, limit: int) -> str:

@@ -9,12 +9,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 
 from tocsin.auth.principal import Principal
 from tocsin.auth.roles import Permission, can
 from tocsin.bootstrap import Tocsin
 from tocsin.core.errors import NotAuthenticated, PermissionDenied
+from tocsin.core.ids import MAX_ID
 from tocsin.web.sessions import COOKIE, SessionCodec
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -134,3 +135,5 @@ def require(permission: Permission | None) -> object:
 
 
 AppDep = Annotated[Tocsin, Depends(get_app)]
+# A numeric id in a path: only 1 to core.ids.MAX_ID can name a row.
+IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]

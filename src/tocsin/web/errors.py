@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from tocsin.core.bounded import storable, unstorable_reason
 from tocsin.core.errors import TocsinError, TooManyRequests
 
 log = logging.getLogger("tocsin.web")
@@ -18,7 +19,14 @@ PROBLEM = "application/problem+json"
 
 
 def problem(status: int, title: str, detail: str, **extra: Any) -> JSONResponse:
-    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
+    # A detail may quote what the caller sent; a lone surrogate in it could not be encoded.
+    body = {
+        "type": "about:blank",
+        "title": title,
+        "status": status,
+        "detail": storable(detail),
+        **extra,
+    }
     return JSONResponse(body, status_code=status, media_type=PROBLEM)
 
 
@@ -32,7 +40,8 @@ def unexpected() -> JSONResponse:
 
 
 def _where(loc: tuple[Any, ...]) -> str:
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    # "[key]" marks an error in a dictionary's key, which the path names already.
+    parts = [storable(str(p)) for p in loc if p not in ("body", "query", "path", "header", "[key]")]
     return ".".join(parts) or "body"
 
 
@@ -43,6 +52,8 @@ def _sentence(error: dict[str, Any]) -> str:
         return f"`{where}` is required."
     if kind == "extra_forbidden":
         return f"`{where}` is not a field this endpoint accepts."
+    if kind == "string_unicode":  # pydantic's words for a lone surrogate in a string
+        return f"`{where}`: {unstorable_reason()}."
     message = str(error.get("msg", "is invalid")).removeprefix("Value error, ")
     return f"`{where}`: {message}."
 

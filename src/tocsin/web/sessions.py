@@ -37,4 +37,7 @@ class SessionCodec:
         return hmac.new(self._csrf_key, cookie.encode(), hashlib.sha256).hexdigest()
 
     def csrf_ok(self, cookie: str, token: str | None) -> bool:
-        return bool(token) and hmac.compare_digest(self.csrf_token(cookie), token or "")
+        # As bytes: compare_digest refuses str holding anything but ASCII, and a forged
+        # token may hold anything.
+        given = (token or "").encode("utf-8", "surrogatepass")
+        return bool(given) and hmac.compare_digest(self.csrf_token(cookie).encode(), given)

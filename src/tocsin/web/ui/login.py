@@ -9,6 +9,7 @@ from fastapi.responses import Response
 
 from tocsin.core.bounded import storable
 from tocsin.core.errors import NotAuthenticated, TooManyRequests
+from tocsin.core.validation import EMAIL_MAX
 from tocsin.web.access import PUBLIC, get_app
 from tocsin.web.sessions import COOKIE
 from tocsin.web.ui.pages import FormData, PageRoute, Posted, see_other
@@ -23,8 +24,6 @@ from tocsin.web.ui.session import (
 )
 
 # Sign-in is public by nature; sign-out checks the session and CSRF token itself (Posted).
-EMAIL_LIMIT = 254
-
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
 NextParam = Annotated[str, Query(alias="next")]
 
@@ -46,7 +45,7 @@ def _login_form(
         status=status,
         next_path=next_path or "",
         # what was typed, shown again: at most what an address can be
-        email=storable(email[:EMAIL_LIMIT]),
+        email=storable(email[:EMAIL_MAX]),
         error=error,
     )
 
@@ -63,7 +62,8 @@ def login_form(request: Request, next_path: NextParam = "") -> Response:
 def login(request: Request, form: FormData) -> Response:
     app = get_app(request)
     next_path = safe_next(form.get("next"))
-    email = form.get("email", "").strip()
+    # Looked up and audited: what no database can store becomes U+FFFD (and matches no one).
+    email = storable(form.get("email", "").strip())
     if not same_origin(request, app.settings.base_url):
         return _login_form(
             request,

@@ -18,7 +18,7 @@ from tocsin.alerts.schemas import (
 from tocsin.auth.principal import Principal
 from tocsin.auth.roles import Permission
 from tocsin.core.paging import Page
-from tocsin.web.access import AppDep, require
+from tocsin.web.access import AppDep, IdPath, require
 
 router = APIRouter(prefix="/api/v1")
 
@@ -94,5 +94,5 @@ def list_windows(app: AppDep, principal: Reader) -> Page[MaintenanceWindowOut]:
 
 
 @router.delete("/maintenance-windows/{window_id}", tags=["maintenance"])
-def delete_window(app: AppDep, principal: Worker, window_id: int) -> MaintenanceWindowOut:
+def delete_window(app: AppDep, principal: Worker, window_id: IdPath) -> MaintenanceWindowOut:
     return app.alerts.delete_window(principal, window_id)

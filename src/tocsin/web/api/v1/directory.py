@@ -21,7 +21,7 @@ from tocsin.auth.schemas import (
     UserPatch,
 )
 from tocsin.core.paging import Page
-from tocsin.web.access import AppDep, require
+from tocsin.web.access import AppDep, IdPath, require
 
 router = APIRouter(prefix="/api/v1")
 
@@ -111,5 +111,5 @@ def list_tokens(app: AppDep, principal: Self) -> Page[TokenOut]:
 
 
 @router.delete("/tokens/{token_id}", tags=["tokens"], summary="Revoke an API token")
-def revoke_token(app: AppDep, principal: Self, token_id: int) -> TokenOut:
+def revoke_token(app: AppDep, principal: Self, token_id: IdPath) -> TokenOut:
     return app.auth.revoke_token(principal, token_id)
