@@ -64,6 +64,15 @@ def test_a_date_without_a_zone_in_a_filter_is_midnight_in_the_users_zone(world: 
     assert _titles(world, berlin, opened_after="2026-02-28T23:00:00Z") == ["early on the 1st"]
 
 
+@pytest.mark.parametrize("value", ["20260101", "1767225600", "1.5e9"])
+def test_a_number_in_a_time_filter_is_refused_not_read_as_1970(world: World, value: str) -> None:
+    r = world.client.get(
+        "/api/v1/incidents", headers=world.h("agent"), params={"opened_after": value}
+    )
+    assert r.status_code == 422
+    assert "write a date or a time" in r.json()["detail"]
+
+
 @pytest.mark.parametrize(
     "value", ["9999-12-31T23:59:59-05:00", "0001-01-01T00:00:00+05:00", "0001-01-01"]
 )

@@ -238,3 +238,14 @@ def test_audit_verify_names_the_newest_checkpoint_to_keep_as_an_anchor(  # type:
     )
     assert result.exit_code == 1
     assert "this key is not the one the chain was written with" in result.output
+
+
+def test_a_token_name_the_api_would_refuse_is_refused(tocsin) -> None:  # type: ignore[no-untyped-def]
+    """The CLI applies the API's rules: on PostgreSQL a name past its column was a crash."""
+    tocsin("db", "upgrade")
+    tocsin("user", "create", "ops@example.com", "--role", "agent")
+    out = tocsin("token", "create", "ops@example.com", "--name", "n" * 500, code=2)
+    assert "--name" in out
+    assert "100 characters" in out
+    out = tocsin("token", "create", "ops@example.com", "--name", "\u200b\u2060", code=2)
+    assert "visible" in out

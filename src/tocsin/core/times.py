@@ -46,3 +46,19 @@ def filter_time(value: datetime, time_zone: str, *, field: str) -> datetime:
     if moment is None:
         raise ValidationFailed(f"{field} {_OUT_OF_RANGE}.", field=field)
     return moment
+
+
+def not_a_number(value: object) -> object:
+    """A filter's time must be written as a date or a time: pydantic would read a bare
+    number as seconds since 1970, so `20260101` would quietly mean January 1970."""
+    number = isinstance(value, int | float)
+    if isinstance(value, str):
+        try:
+            float(value)
+        except ValueError:
+            pass
+        else:
+            number = True
+    if number:
+        raise ValueError(f"write a date or a time, e.g. 2026-01-05 or {EXAMPLE}")
+    return value

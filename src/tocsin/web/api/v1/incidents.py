@@ -6,11 +6,13 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Header, Query, Response, status
+from pydantic import BeforeValidator
 
 from tocsin.auth.principal import Principal
 from tocsin.auth.roles import Permission
 from tocsin.core.errors import ValidationFailed
 from tocsin.core.paging import Page
+from tocsin.core.times import not_a_number
 from tocsin.incidents.lifecycle import Action
 from tocsin.incidents.queries import IncidentFilter
 from tocsin.incidents.schemas import (
@@ -42,6 +44,8 @@ ActionTaker = Annotated[
     ),
 ]
 Commenter = Annotated[Principal, require(Permission.INCIDENT_COMMENT)]
+# A date alone, or a time without a zone, is read in the user's own time zone.
+FilterTime = Annotated[datetime, BeforeValidator(not_a_number)]
 IfMatch = Annotated[str | None, Header(description='The ETag you read, e.g. "3"')]
 
 
@@ -86,8 +90,8 @@ def list_incidents(
     type: str | None = None,
     major: bool | None = None,
     q: Annotated[str | None, Query(max_length=200, description="text or INC number")] = None,
-    opened_after: datetime | None = None,
-    opened_before: datetime | None = None,
+    opened_after: FilterTime | None = None,
+    opened_before: FilterTime | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 25,
     cursor: str | None = None,
 ) -> Page[IncidentOut]:
