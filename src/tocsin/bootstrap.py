@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from tocsin.alerts.integrations import IntegrationService
+from tocsin.alerts.keys import IntegrationService
 from tocsin.alerts.pipeline import Item, Outcome
 from tocsin.alerts.service import AlertService
 from tocsin.audit.chain import ChainKey, audit_key

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import run_on_own_loop
-from tocsin.alerts.integrations import IntegrationRef
+from tocsin.alerts.keys import IntegrationRef
 from tocsin.alerts.models import Alert
 from tocsin.alerts.pipeline import Item
 from tocsin.alerts.schemas import IntegrationConfig, IntegrationIn, MaintenanceWindowIn

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from tocsin.alerts.integrations import IntegrationRef
+from tocsin.alerts.keys import IntegrationRef
 from tocsin.alerts.models import Alert
 from tocsin.alerts.pipeline import Item
 from tocsin.audit.models import AuditEntry

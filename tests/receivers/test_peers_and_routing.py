@@ -6,7 +6,7 @@ import ipaddress
 
 import pytest
 
-from tocsin.alerts.integrations import IntegrationRef
+from tocsin.alerts.keys import IntegrationRef
 from tocsin.alerts.schemas import IntegrationConfig
 from tocsin.receivers.peers import AllowList, Throttle, peer_address
 from tocsin.receivers.syslog_routing import SyslogRoutes, choose, route_of

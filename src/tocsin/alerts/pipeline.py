@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from tocsin.alerts.bulk import trigger_run
 from tocsin.alerts.grouping import group_value
-from tocsin.alerts.integrations import IntegrationRef
+from tocsin.alerts.keys import IntegrationRef
 from tocsin.alerts.maintenance import Window, in_maintenance
 from tocsin.alerts.models import LIVE_ALERT_SQL, Alert
 from tocsin.alerts.repeats import CHANGE_KIND, change_message, repeat_changes, repeated_summary

@@ -19,7 +19,7 @@ from typing import Any
 
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from tocsin.alerts.integrations import IntegrationRef
+from tocsin.alerts.keys import IntegrationRef
 from tocsin.alerts.pipeline import Item
 from tocsin.bootstrap import Tocsin
 from tocsin.integrations import email

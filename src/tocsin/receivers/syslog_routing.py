@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from tocsin.alerts.integrations import IntegrationRef
+from tocsin.alerts.keys import IntegrationRef
 from tocsin.receivers.peers import Address, Network, contains, networks
 
 log = logging.getLogger("tocsin.receivers.syslog")

@@ -23,7 +23,7 @@ from collections import Counter
 from collections.abc import Coroutine
 from typing import Any
 
-from tocsin.alerts.integrations import IntegrationRef
+from tocsin.alerts.keys import IntegrationRef
 from tocsin.alerts.pipeline import Item
 from tocsin.bootstrap import Tocsin
 from tocsin.integrations import syslog

@@ -12,7 +12,7 @@ from fastapi import Request
 from fastapi.responses import Response
 from starlette.routing import Route
 
-from tocsin.alerts.integrations import IntegrationRef
+from tocsin.alerts.keys import IntegrationRef
 from tocsin.alerts.pipeline import Item, Outcome
 from tocsin.auth.service import Denial
 from tocsin.bootstrap import Tocsin

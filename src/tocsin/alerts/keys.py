@@ -1,4 +1,5 @@
-"""Integrations: create (the key is shown once), list, change, and find one by its key."""
+"""Integrations as records: create one (its key is shown once), list, change, and find one
+by the key a sender presents. (The senders' parsers are `tocsin.integrations`.)"""
 
 from __future__ import annotations
 
