@@ -35,8 +35,8 @@ from typing import Any
 import psycopg
 from sqlalchemy import func, select
 
+from tocsin.alerts.items import Item
 from tocsin.alerts.models import Alert
-from tocsin.alerts.pipeline import Item
 from tocsin.alerts.schemas import IntegrationIn
 from tocsin.auth.principal import system_principal
 from tocsin.auth.service import default_customer

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from ingest import alertmanager_body, fresh_database, prepare
-from tocsin.alerts.pipeline import Item
+from tocsin.alerts.items import Item
 from tocsin.bootstrap import build
 from tocsin.integrations import registry
 from tocsin.settings import Settings

@@ -30,7 +30,7 @@ from typing import Any
 
 from ingest import DATA, fresh_database, prepare
 from pipeline import payloads
-from tocsin.alerts.pipeline import Item
+from tocsin.alerts.items import Item
 from tocsin.bootstrap import build
 from tocsin.db import raw as raw_module
 from tocsin.integrations import registry

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
+from tocsin.alerts.items import Item, Outcome
 from tocsin.alerts.keys import IntegrationService
-from tocsin.alerts.pipeline import Item, Outcome
 from tocsin.alerts.service import AlertService
 from tocsin.audit.chain import ChainKey, audit_key
 from tocsin.audit.sealing import KEYED_CHAIN_REVISION, seal_chain

@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import run_on_own_loop
+from tocsin.alerts.items import Item
 from tocsin.alerts.keys import IntegrationRef
 from tocsin.alerts.models import Alert
-from tocsin.alerts.pipeline import Item
 from tocsin.alerts.schemas import IntegrationConfig, IntegrationIn, MaintenanceWindowIn
 from tocsin.audit import verify as audit
 from tocsin.core.clock import FrozenClock

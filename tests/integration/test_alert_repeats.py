@@ -1,6 +1,6 @@
 """A repeat of a live alert that says something new (summary, severity) changes the alert
-and is recorded on its history and its incident's timeline, the same on both write paths:
-the set-based run of triggers and the per-alert path."""
+and is recorded on its history and its incident's timeline, the same whether it arrives
+in a batch with others or on its own."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from tocsin.alerts.items import Item
 from tocsin.alerts.keys import IntegrationRef
 from tocsin.alerts.models import Alert
-from tocsin.alerts.pipeline import Item
 from tocsin.audit.models import AuditEntry
 from tocsin.audit.verify import verify
 from tocsin.integrations.base import AlertAction, NormalizedAlert, Severity
@@ -31,11 +31,9 @@ def ingest_batch(org: Org, ref: IntegrationRef, *alerts: NormalizedAlert) -> Non
 
 
 def ingest_one_by_one(org: Org, ref: IntegrationRef, *alerts: NormalizedAlert) -> None:
-    """The per-alert path (mail replies, flaps and lost claims take it)."""
-    pipeline = org.app.alerts.pipeline
+    """Each alert in a transaction of its own."""
     for alert in alerts:
-        with org.app.db.unit_of_work() as uow:
-            pipeline.trigger_one(uow, Item(ref, alert), org.app.clock.now(), [])
+        org.app.alerts.ingest([Item(ref, alert)])
 
 
 PATHS = [

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from tocsin.alerts.pipeline import Item
+from tocsin.alerts.items import Item
 from tocsin.audit.models import AuditEntry
 from tocsin.core.events import Actor
 from tocsin.integrations.base import AlertAction, NormalizedAlert

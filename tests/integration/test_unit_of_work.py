@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from tocsin.alerts.pipeline import Item
+from tocsin.alerts.items import Item
 from tocsin.audit.verify import verify
 from tocsin.auth.models import Customer
 from tocsin.bootstrap import Tocsin

@@ -9,7 +9,7 @@ from email.message import EmailMessage
 import pytest
 
 from tests.conftest import make_user
-from tocsin.alerts.pipeline import Item, Outcome
+from tocsin.alerts.items import Item, Outcome
 from tocsin.auth.principal import Principal
 from tocsin.auth.roles import Role
 from tocsin.bootstrap import Tocsin

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tocsin.alerts.pipeline import Item, Outcome
+from tocsin.alerts.items import Item, Outcome
 from tocsin.auth.principal import Principal
 from tocsin.bootstrap import Tocsin
 from tocsin.integrations import syslog

@@ -8,9 +8,8 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from tocsin.alerts.states import LIVE_ALERT_SQL
 from tocsin.db.base import Base
-
-LIVE_ALERT_SQL = "status IN ('triggered', 'acknowledged')"
 
 
 class Integration(Base):

@@ -1,4 +1,4 @@
-"""What a repeat of a live alert changes (pure): both write paths record it the same way.
+"""What a repeat of a live alert changes (pure).
 
 A sender repeats an alert while it is live, and may say something new: a disk at 91%
 becomes a disk at 99%, a warning becomes critical. The alert keeps the latest word, and

@@ -10,15 +10,17 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from tocsin.alerts.items import Item, Outcome
 from tocsin.alerts.maintenance import Window
 from tocsin.alerts.models import Alert, Integration, MaintenanceWindow
-from tocsin.alerts.pipeline import Item, Outcome, Pipeline
+from tocsin.alerts.pipeline import Pipeline
 from tocsin.alerts.schemas import (
     AlertIncident,
     AlertOut,
     MaintenanceWindowIn,
     MaintenanceWindowOut,
 )
+from tocsin.alerts.states import ALL as ALL_STATUSES
 from tocsin.auth.models import Customer
 from tocsin.auth.principal import Principal
 from tocsin.auth.roles import Permission
@@ -114,7 +116,7 @@ class AlertService:
                     )
                 query = query.where(Alert.integration_id == row.id)
             if status:
-                allowed = {"triggered", "acknowledged", "resolved", "suppressed"}
+                allowed = set(ALL_STATUSES)
                 if status not in allowed:
                     raise ValidationFailed(
                         f"status must be one of {', '.join(sorted(allowed))}", field="status"

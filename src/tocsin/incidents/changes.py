@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from tocsin.auth.models import User
+from tocsin.auth.models import Customer, User
 from tocsin.catalog.models import Category, Service, Team
 
 
@@ -32,7 +32,7 @@ class ChangeSet:
 
 
 def label(
-    session: Session, model: type[Team | Service | Category | User], key: int | None
+    session: Session, model: type[Customer | Team | Service | Category | User], key: int | None
 ) -> str | None:
     """The human name of a referenced row (the session's identity map makes repeats free)."""
     if key is None:
@@ -44,5 +44,5 @@ def label(
         return row.email
     if isinstance(row, Category):
         return row.name
-    assert isinstance(row, Team | Service)
+    assert isinstance(row, Customer | Team | Service)
     return row.slug

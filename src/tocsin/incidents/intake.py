@@ -1,37 +1,41 @@
-"""Opening incidents from machine input (alerts) on the hot path: one statement per table
-on the driver cursor, in the caller's transaction, with the same numbers, timeline entries
-and audit events as the API gives."""
+"""Opening incidents: the one function every new incident goes through, whether a person
+reports it (the API, the portal, the CLI) or an alert opens it. One statement per table
+on the driver cursor, in the caller's transaction, so a run of alerts opens its incidents
+as cheaply as one; the numbers, timeline entries and audit events are the same either
+way."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from tocsin.auth.principal import Principal
 from tocsin.core.events import DomainEvent
 from tocsin.db import counters
-from tocsin.db.raw import Columns, json_text
+from tocsin.db.raw import Columns, Raw, json_text
 from tocsin.db.session import UnitOfWork
 from tocsin.incidents.lifecycle import State
 from tocsin.incidents.priority import derive_priority
-from tocsin.incidents.service import format_number
 
-# On the driver cursor (tocsin.db.raw): this is the hot path of alert ingestion.
 _INCIDENT_COLUMNS: Columns = (
     ("number", "text"),
     ("customer_id", "bigint"),
     ("type", "text"),
     ("title", "text"),
     ("description", "text"),
+    ("category_id", "bigint"),
+    ("subcategory_id", "bigint"),
     ("service_id", "bigint"),
     ("requester_id", "bigint"),
     ("team_id", "bigint"),
+    ("assignee_id", "bigint"),
     ("impact", "int"),
     ("urgency", "int"),
     ("priority", "int"),
     ("priority_overridden", "bool"),
+    ("priority_reason", "text"),
     ("tags", "json"),
     ("major", "bool"),
     ("state", "text"),
@@ -40,6 +44,7 @@ _INCIDENT_COLUMNS: Columns = (
     ("version", "int"),
     ("opened_at", "timestamptz"),
     ("updated_at", "timestamptz"),
+    ("created_by_id", "bigint"),
 )
 TIMELINE_COLUMNS: Columns = (
     ("incident_id", "bigint"),
@@ -51,10 +56,31 @@ TIMELINE_COLUMNS: Columns = (
     ("message", "text"),
     ("internal", "bool"),
 )
+TITLE_MAX = 300
+
+
+def format_number(value: int) -> str:
+    return f"INC{value:07d}"
+
+
+@dataclass(frozen=True, slots=True)
+class Labels:
+    """How the new incident's references read on its "created" entry (slugs, e-mails,
+    names), as the incident's answer shows them."""
+
+    customer: str | None = None
+    service: str | None = None
+    requester: str | None = None
+    team: str | None = None
+    assignee: str | None = None
+    category: str | None = None
+    subcategory: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class NewIncident:
+    """A new incident, its references resolved and checked by the caller."""
+
     title: str
     description: str
     type: str
@@ -65,12 +91,103 @@ class NewIncident:
     urgency: int
     tags: list[str]
     principal: Principal
-    message: str
+    labels: Labels
+    # the "created" entry's message; None: "Opened INC0001234"
+    message: str | None = None
     requester_id: int | None = None
-    service_label: str | None = None
-    team_label: str | None = None
-    customer_label: str | None = None
-    requester_label: str | None = None
+    assignee_id: int | None = None
+    category_id: int | None = None
+    subcategory_id: int | None = None
+    # a priority other than the matrix's, with its reason (None: the matrix decides)
+    priority: int | None = None
+    priority_reason: str | None = None
+    major: bool = False
+    opened_at: datetime | None = None  # backdated; None: now
+    shares: list[int] = field(default_factory=list)  # requesters who may follow it
+
+
+def initial_state(spec: NewIncident) -> State:
+    """An incident with an owner starts Assigned, any other New."""
+    return State.ASSIGNED if spec.team_id is not None or spec.assignee_id is not None else State.NEW
+
+
+def created_changes(spec: NewIncident, *, title: str, priority: int, state: str) -> dict[str, Any]:
+    """The "created" entry's changes: every field the incident starts with, [None, value]."""
+    labels = spec.labels
+    values: dict[str, Any] = {
+        "title": title,
+        "type": spec.type,
+        "customer": labels.customer,
+        "service": labels.service,
+        "requester": labels.requester,
+        "team": labels.team,
+        "assignee": labels.assignee,
+        "impact": spec.impact,
+        "urgency": spec.urgency,
+        "priority": priority,
+        "category": labels.category,
+        "subcategory": labels.subcategory,
+        "tags": spec.tags or None,
+        "major": spec.major or None,
+        "state": state,
+        "opened_at": spec.opened_at.isoformat() if spec.opened_at else None,
+    }
+    return {key: [None, value] for key, value in values.items() if value is not None}
+
+
+def timeline_row(
+    raw: Raw,
+    incident_id: int,
+    at: Any,
+    principal: Principal,
+    kind: str,
+    changes: Mapping[str, Any],
+    message: str,
+) -> tuple[Any, ...]:
+    """One timeline entry in `TIMELINE_COLUMNS` order (`at` as `raw.at` gives it)."""
+    actor = principal.actor
+    return (
+        incident_id,
+        at,
+        actor.user_id,
+        actor.describe(),
+        kind,
+        json_text(changes),
+        message,
+        raw.flag(False),
+    )
+
+
+def _row(raw: Raw, spec: NewIncident, number: str, priority: int, now: datetime) -> tuple[Any, ...]:
+    """The incident's values in `_INCIDENT_COLUMNS` order."""
+    stamp = raw.at(now)
+    return (
+        number,
+        spec.customer_id,
+        spec.type,
+        spec.title[:TITLE_MAX],
+        spec.description,
+        spec.category_id,
+        spec.subcategory_id,
+        spec.service_id,
+        spec.requester_id,
+        spec.team_id,
+        spec.assignee_id,
+        spec.impact,
+        spec.urgency,
+        priority,
+        raw.flag(spec.priority is not None),
+        spec.priority_reason if spec.priority is not None else None,
+        json_text(spec.tags),
+        raw.flag(spec.major),
+        initial_state(spec).value,
+        0,
+        0,
+        1,
+        raw.at(spec.opened_at) if spec.opened_at else stamp,
+        stamp,
+        spec.principal.user_id or None,
+    )
 
 
 def open_incidents(
@@ -82,40 +199,20 @@ def open_incidents(
     timeline: list[tuple[Any, ...]] | None = None,
     events: list[DomainEvent] | None = None,
 ) -> list[tuple[int, str]]:
-    """Insert incidents (state new, or assigned when they have a team) with one statement
-    per table; answer (id, number) for each, in order. With a `timeline` list, their
-    "created" entries are added to it for the caller to insert with its own; with an
-    `events` list, their audit events are added to it for the caller to emit."""
+    """Insert incidents with one statement per table; answer (id, number) for each, in
+    order. With a `timeline` list, their "created" entries are added to it for the caller
+    to insert with its own; with an `events` list, their audit events are added to it for
+    the caller to emit (an alert run knows only later which incidents it keeps)."""
     if not specs:
         return []
     raw = uow.raw
     first = counters.take(raw, "incident", len(specs))
-    stamp, no = raw.at(now), raw.flag(False)
-    rows = [
-        (
-            format_number(first + offset),
-            spec.customer_id,
-            spec.type,
-            spec.title[:300],
-            spec.description,
-            spec.service_id,
-            spec.requester_id,
-            spec.team_id,
-            spec.impact,
-            spec.urgency,
-            derive_priority(matrix, impact=spec.impact, urgency=spec.urgency),
-            no,
-            json_text(spec.tags),
-            no,
-            (State.ASSIGNED if spec.team_id is not None else State.NEW).value,
-            0,
-            0,
-            1,
-            stamp,
-            stamp,
-        )
-        for offset, spec in enumerate(specs)
-    ]
+    rows = []
+    for offset, spec in enumerate(specs):
+        priority = spec.priority
+        if priority is None:
+            priority = derive_priority(matrix, impact=spec.impact, urgency=spec.urgency)
+        rows.append(_row(raw, spec, format_number(first + offset), priority, now))
     # RETURNING's order is not promised: the ids are matched by number.
     by_number = {
         str(number): int(incident_id)
@@ -123,51 +220,25 @@ def open_incidents(
             "incidents", _INCIDENT_COLUMNS, rows, suffix=" RETURNING id, number"
         )
     }
-    results: list[tuple[int, str]] = []
-    entries: list[tuple[Any, ...]] = []
-    for spec, row in zip(specs, rows, strict=True):
-        number, title, priority, state = row[0], row[3], row[10], row[14]
-        incident_id = by_number[number]
-        results.append((incident_id, number))
-        changes = {
-            key: [None, value]
-            for key, value in {
-                "title": title,
-                "type": spec.type,
-                "customer": spec.customer_label,
-                "service": spec.service_label,
-                "team": spec.team_label,
-                "requester": spec.requester_label,
-                "impact": spec.impact,
-                "urgency": spec.urgency,
-                "priority": priority,
-                "state": state,
-            }.items()
-            if value is not None
-        }
-        actor = spec.principal.actor
+    opened = [(by_number[row[0]], row[0]) for row in rows]
+    _shares(raw, specs, opened)
+    entries = []
+    for spec, row, (incident_id, number) in zip(specs, rows, opened, strict=True):
+        changes = created_changes(spec, title=row[3], priority=row[13], state=row[18])
+        message = spec.message or f"Opened {number}"
         entries.append(
-            (
-                incident_id,
-                stamp,
-                actor.user_id,
-                actor.describe(),
-                "created",
-                json_text(changes),
-                spec.message,
-                raw.flag(False),
-            )
+            timeline_row(raw, incident_id, raw.at(now), spec.principal, "created", changes, message)
         )
         event = uow.event(
             "incident.created",
             "incident",
             incident_id,
-            actor=actor,
+            actor=spec.principal.actor,
             customer_id=spec.customer_id,
             at=now,
             number=number,
             changes=changes,
-            message=spec.message,
+            message=message,
         )
         if events is None:
             uow.emit(event)
@@ -177,4 +248,14 @@ def open_incidents(
         raw.insert("incident_timeline", TIMELINE_COLUMNS, entries)
     else:
         timeline += entries
-    return results
+    return opened
+
+
+def _shares(raw: Raw, specs: Sequence[NewIncident], opened: list[tuple[int, str]]) -> None:
+    rows = [
+        (incident_id, user_id)
+        for spec, (incident_id, _) in zip(specs, opened, strict=True)
+        for user_id in spec.shares
+    ]
+    if rows:
+        raw.insert("incident_shares", (("incident_id", "bigint"), ("user_id", "bigint")), rows)

@@ -49,6 +49,9 @@ class ResolutionCode(StrEnum):
 OPEN_STATES: frozenset[State] = frozenset(
     {State.NEW, State.ASSIGNED, State.IN_PROGRESS, State.ON_HOLD}
 )
+# The open states' values in the lifecycle's order, and as SQL (partial indexes, queries).
+OPEN_STATE_VALUES: tuple[str, ...] = tuple(s.value for s in State if s in OPEN_STATES)
+OPEN_STATES_SQL = "state IN (" + ", ".join(f"'{v}'" for v in OPEN_STATE_VALUES) + ")"
 
 # action -> {state it may start from: state it leads to}
 TRANSITIONS: dict[Action, dict[State, State]] = {

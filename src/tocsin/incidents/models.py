@@ -9,8 +9,7 @@ from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tocsin.db.base import Base
-
-OPEN_STATES_SQL = "state IN ('new', 'assigned', 'in_progress', 'on_hold')"
+from tocsin.incidents.lifecycle import OPEN_STATES_SQL
 
 
 class Incident(Base):

@@ -9,20 +9,20 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from tocsin.auth.models import User
+from tocsin.auth.models import Customer, User
 from tocsin.auth.principal import Principal
 from tocsin.auth.roles import Permission
 from tocsin.auth.service import named_customer_id, owning_customer_id, user_by_ref
-from tocsin.catalog.models import Category, Service
+from tocsin.catalog.models import Category, Service, Team
 from tocsin.catalog.resolve import service_by_slug
 from tocsin.catalog.service import category_by_name
 from tocsin.core.clock import Clock
 from tocsin.core.errors import Conflict, PermissionDenied, StaleVersion, ValidationFailed
 from tocsin.core.paging import Page, check_limit
-from tocsin.db import counters
 from tocsin.db.session import Database, UnitOfWork
 from tocsin.incidents.assignment import apply_assignment, belongs
 from tocsin.incidents.changes import ChangeSet, label
+from tocsin.incidents.intake import Labels, NewIncident, open_incidents
 from tocsin.incidents.lifecycle import State, is_open
 from tocsin.incidents.models import Incident, IncidentNote, IncidentShare, TimelineEntry
 from tocsin.incidents.priority import derive_priority
@@ -51,11 +51,6 @@ REQUESTER_FIELDS = frozenset(
         "customer",
     }
 )
-FIRST_NUMBER = 1001
-
-
-def format_number(value: int) -> str:
-    return f"INC{value:07d}"
 
 
 class IncidentService:
@@ -210,9 +205,8 @@ class IncidentService:
 
     def create(self, principal: Principal, data: IncidentIn) -> IncidentOut:
         principal.require(Permission.INCIDENT_CREATE)
-        given = data.model_fields_set
         if principal.is_requester:
-            refused = sorted(given - REQUESTER_FIELDS)
+            refused = sorted(data.model_fields_set - REQUESTER_FIELDS)
             if refused:
                 raise PermissionDenied(
                     f"Requesters cannot set {', '.join(refused)}; the service desk does."
@@ -221,135 +215,126 @@ class IncidentService:
             principal.require(Permission.INCIDENT_BACKDATE)
             if data.opened_at > self.clock.now() + timedelta(minutes=1):
                 raise ValidationFailed("opened_at cannot be in the future.", field="opened_at")
-        now = self.clock.now()
         with self.db.unit_of_work() as uow:
             s = uow.session
-            # The customer named picks the service among those sharing its slug; without
-            # one, the service decides the customer.
-            service = (
-                service_by_slug(
-                    s,
-                    principal,
-                    data.service,
-                    customer_id=named_customer_id(s, principal, data.customer),
-                    field="service",
-                )
-                if data.service
-                else None
+            spec = self._new_incident(s, principal, data)
+            ((incident_id, _),) = open_incidents(
+                uow, [spec], now=self.clock.now(), matrix=self.matrix
             )
-            customer_id = owning_customer_id(
+            incident = s.get(Incident, incident_id)
+            assert incident is not None
+            return render_one(s, incident)
+
+    def _new_incident(self, s: Session, principal: Principal, data: IncidentIn) -> NewIncident:
+        """The reported incident, its references resolved and checked: `open_incidents`
+        writes it, as it writes the incidents alerts open."""
+        # The customer named picks the service among those sharing its slug; without one,
+        # the service decides the customer.
+        service = (
+            service_by_slug(
                 s,
                 principal,
-                slug=data.customer,
-                service_customer_id=service.customer_id if service else None,
+                data.service,
+                customer_id=named_customer_id(s, principal, data.customer),
+                field="service",
             )
-            if principal.is_requester:
-                requester = s.get(User, principal.user_id)
-            elif data.requester:
-                requester = user_by_ref(s, principal, data.requester)
-            else:
-                requester = s.get(User, principal.user_id)  # None for the CLI's system actor
-            category_id, subcategory_id = self._category(s, data.category, data.subcategory)
-            incident = Incident(
-                number="",
-                customer_id=customer_id,
-                type=data.type.value,
-                title=data.title,
-                description=data.description,
-                category_id=category_id,
-                subcategory_id=subcategory_id,
-                service_id=service.id if service else None,
-                requester_id=requester.id if requester else None,
-                team_id=None,
-                assignee_id=None,
-                impact=data.impact,
-                urgency=data.urgency,
-                priority=5,
-                priority_overridden=False,
-                tags=data.tags,
-                major=data.major,
-                state=State.NEW.value,
-                reopen_count=0,
-                reassignment_count=0,
-                version=1,
-                opened_at=data.opened_at or now,
-                updated_at=now,
-                created_by_id=principal.user_id or None,
+            if data.service
+            else None
+        )
+        customer_id = owning_customer_id(
+            s,
+            principal,
+            slug=data.customer,
+            service_customer_id=service.customer_id if service else None,
+        )
+        if data.requester and not principal.is_requester:
+            requester: User | None = user_by_ref(s, principal, data.requester)
+        else:
+            requester = s.get(User, principal.user_id)  # None for the CLI's system actor
+        category_id, subcategory_id = self._category(s, data.category, data.subcategory)
+        draft = self._draft(s, principal, data, customer_id, service, requester)
+        return NewIncident(
+            title=data.title,
+            description=data.description,
+            type=data.type.value,
+            customer_id=customer_id,
+            service_id=service.id if service else None,
+            team_id=draft.team_id,
+            impact=data.impact,
+            urgency=data.urgency,
+            tags=data.tags,
+            principal=principal,
+            labels=Labels(
+                customer=label(s, Customer, customer_id),
+                service=service.slug if service else None,
+                requester=requester.email if requester else None,
+                team=label(s, Team, draft.team_id),
+                assignee=label(s, User, draft.assignee_id),
+                category=label(s, Category, category_id),
+                subcategory=label(s, Category, subcategory_id),
+            ),
+            requester_id=requester.id if requester else None,
+            assignee_id=draft.assignee_id,
+            category_id=category_id,
+            subcategory_id=subcategory_id,
+            priority=draft.priority if draft.priority_overridden else None,
+            priority_reason=draft.priority_reason,
+            major=data.major,
+            opened_at=data.opened_at,
+            shares=self._shares(s, principal, draft, data.shared_with),
+        )
+
+    def _draft(
+        self,
+        s: Session,
+        principal: Principal,
+        data: IncidentIn,
+        customer_id: int,
+        service: Service | None,
+        requester: User | None,
+    ) -> Incident:
+        """A draft the rules of incidents check and fill (never added to the session):
+        the customer's objects, the priority, the owner."""
+        draft = Incident(
+            customer_id=customer_id,
+            team_id=None,
+            assignee_id=None,
+            impact=data.impact,
+            urgency=data.urgency,
+            priority_overridden=False,
+            priority_reason=None,
+            reassignment_count=0,
+        )
+        if service is not None and not belongs(s, service.customer_id, draft):
+            raise ValidationFailed(
+                f"Service {service.slug} belongs to another customer.", field="service"
             )
-            if service is not None and not belongs(s, service.customer_id, incident):
-                raise ValidationFailed(
-                    f"Service {service.slug} belongs to another customer.", field="service"
-                )
-            if requester is not None and not belongs(s, requester.customer_id, incident):
-                raise ValidationFailed(
-                    f"{requester.email} is not a user of this incident's customer.",
-                    field="requester",
-                )
-            changes = ChangeSet()
-            self._set_priority(
+        if requester is not None and not belongs(s, requester.customer_id, draft):
+            raise ValidationFailed(
+                f"{requester.email} is not a user of this incident's customer.",
+                field="requester",
+            )
+        given = data.model_fields_set
+        explicit = "priority" in given
+        self._set_priority(
+            principal, draft, ChangeSet(), data.priority, data.priority_reason, explicit=explicit
+        )
+        if data.team is not None or data.assignee is not None:
+            apply_assignment(
+                s,
                 principal,
-                incident,
-                changes,
-                data.priority,
-                data.priority_reason,
-                explicit="priority" in given,
+                draft,
+                ChangeSet(),
+                team_ref=data.team,
+                assignee_ref=data.assignee,
+                set_team=data.team is not None,
+                set_assignee=data.assignee is not None,
             )
-            incident.number = format_number(counters.take(uow.raw, "incident"))
-            s.add(incident)
-            s.flush()
-            if data.team is not None or data.assignee is not None:
-                apply_assignment(
-                    s,
-                    principal,
-                    incident,
-                    ChangeSet(),
-                    team_ref=data.team,
-                    assignee_ref=data.assignee,
-                    set_team=data.team is not None,
-                    set_assignee=data.assignee is not None,
-                )
-                incident.state = State.ASSIGNED.value
-            elif service is not None and service.team_id is not None:
-                # Routing to the service's team is the system's doing, not the reporter's:
-                # a requester may report against a service whose team it cannot see.
-                incident.team_id = service.team_id
-                incident.state = State.ASSIGNED.value
-            share_ids = self._shares(s, principal, incident, data.shared_with)
-            s.add_all(IncidentShare(incident_id=incident.id, user_id=u) for u in share_ids)
-            s.flush()
-            out = render_one(s, incident)
-            snapshot = out.model_dump(
-                mode="json",
-                include={
-                    "title",
-                    "type",
-                    "customer",
-                    "service",
-                    "requester",
-                    "team",
-                    "assignee",
-                    "impact",
-                    "urgency",
-                    "priority",
-                    "category",
-                    "subcategory",
-                    "tags",
-                    "major",
-                    "state",
-                    "opened_at",
-                },
-            )
-            self.log(
-                uow,
-                principal,
-                incident,
-                kind="created",
-                changes=ChangeSet(
-                    {k: [None, v] for k, v in snapshot.items() if v not in (None, [], False)}
-                ),
-                message=f"Opened {incident.number}",
-            )
-            return out
+        elif service is not None and service.team_id is not None:
+            # Routing to the service's team is the system's doing, not the reporter's: a
+            # requester may report against a service whose team it cannot see.
+            draft.team_id = service.team_id
+        return draft
 
     # read --------------------------------------------------------------------------------
 

@@ -19,8 +19,8 @@ from typing import Any
 
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
+from tocsin.alerts.items import Item
 from tocsin.alerts.keys import IntegrationRef
-from tocsin.alerts.pipeline import Item
 from tocsin.bootstrap import Tocsin
 from tocsin.integrations import email
 from tocsin.integrations.base import PayloadError

@@ -23,8 +23,8 @@ from collections import Counter
 from collections.abc import Coroutine
 from typing import Any
 
+from tocsin.alerts.items import Item
 from tocsin.alerts.keys import IntegrationRef
-from tocsin.alerts.pipeline import Item
 from tocsin.bootstrap import Tocsin
 from tocsin.integrations import syslog
 from tocsin.integrations.base import PayloadError

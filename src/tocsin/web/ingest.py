@@ -12,8 +12,8 @@ from fastapi import Request
 from fastapi.responses import Response
 from starlette.routing import Route
 
+from tocsin.alerts.items import Item, Outcome
 from tocsin.alerts.keys import IntegrationRef
-from tocsin.alerts.pipeline import Item, Outcome
 from tocsin.auth.service import Denial
 from tocsin.bootstrap import Tocsin
 from tocsin.core.jsontext import json_encoder

@@ -1,0 +1,27 @@
+"""What the alert path takes in (an alert from an integration) and answers for each."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tocsin.alerts.keys import IntegrationRef
+from tocsin.integrations.base import NormalizedAlert
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    integration: IntegrationRef
+    alert: NormalizedAlert
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What happened to one alert: created, deduplicated, grouped, reopened, suppressed,
+    resolved, acknowledged, commented (a mail reply), or unknown (a resolve / acknowledge
+    for no live alert)."""
+
+    result: str
+    dedup_key: str | None
+    incident_id: int | None = None
+    incident_number: str | None = None
+    alert_id: int | None = None
