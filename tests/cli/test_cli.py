@@ -153,6 +153,64 @@ def test_integration_create_prints_the_key_last(tocsin) -> None:  # type: ignore
     assert "unknown type" in out
 
 
+def _app_on(database_url: str):  # type: ignore[no-untyped-def]
+    from tocsin.bootstrap import build
+    from tocsin.core.clock import FrozenClock
+    from tocsin.settings import Settings
+
+    return build(
+        Settings(database_url=database_url, secret_key="cli-test", engine_enabled=False),
+        clock=FrozenClock(),
+    )
+
+
+def test_demo_loads_once_and_names_only_accounts_that_sign_in(tocsin, database_url: str) -> None:  # type: ignore[no-untyped-def]
+    from tocsin.auth.principal import system_principal
+    from tocsin.auth.schemas import UserPatch
+    from tocsin.auth.service import default_customer
+    from tocsin.demo.people import DEMO_PASSWORD, PEOPLE
+
+    first = tocsin("demo", "--incidents", "0")
+    assert "Loaded the demo data" in first
+    assert all(p.email in first for p in PEOPLE)
+    app = _app_on(database_url)
+    try:
+        with app.db.read() as session:
+            admin = system_principal(default_customer_id=default_customer(session).id)
+        app.auth.patch_user(admin, "aisha.khan@northwind.example", UserPatch(active=False))
+    finally:
+        app.dispose()
+
+    second = tocsin("demo", "--incidents", "0")
+
+    assert "The demo data is already loaded: `tocsin demo` loaded it on " in second
+    assert DEMO_PASSWORD in second
+    assert "aisha.khan@" not in second
+    assert "morgan.reyes@northwind.example" in second
+    assert "Loaded the demo data" not in second
+
+
+def test_demo_beside_a_customer_named_acme_refuses_in_a_sentence(tocsin, database_url: str) -> None:  # type: ignore[no-untyped-def]
+    from tocsin.auth.principal import system_principal
+    from tocsin.auth.schemas import CustomerIn
+    from tocsin.auth.service import default_customer
+
+    app = _app_on(database_url)
+    try:
+        with app.db.read() as session:
+            admin = system_principal(default_customer_id=default_customer(session).id)
+        app.auth.create_customer(admin, CustomerIn(slug="acme", name="Our own Acme"))
+    finally:
+        app.dispose()
+
+    out = tocsin("demo", "--incidents", "0", code=1)
+
+    assert "it would create customer acme, which already exists here" in out
+    assert "already loaded" not in out
+    assert "tocsin-demo" not in out  # no accounts to sign in with
+    assert "Traceback" not in out
+
+
 @pytest.mark.parametrize(
     "command",
     [

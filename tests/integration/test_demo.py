@@ -6,19 +6,21 @@ import random
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from tests.conftest import START
 from tocsin.audit.models import AuditEntry, AuditHead
 from tocsin.audit.verify import verify
+from tocsin.auth.models import User
 from tocsin.auth.principal import Principal
+from tocsin.auth.schemas import CustomerIn, UserPatch
 from tocsin.bootstrap import Tocsin
 from tocsin.catalog.schemas import TeamIn
 from tocsin.core.errors import Conflict
-from tocsin.demo.loader import load_demo, run_demo
+from tocsin.demo.loader import Replay, load_demo, run_demo
 from tocsin.demo.people import DEMO_PASSWORD, PEOPLE, SERVICES, TEAMS
 from tocsin.demo.planner import Planner
-from tocsin.demo.story import timeline
+from tocsin.demo.story import Step, timeline
 from tocsin.incidents.models import Incident, TimelineEntry
 from tocsin.incidents.queries import IncidentFilter
 from tocsin.settings import DEFAULT_PRIORITY_MATRIX
@@ -92,21 +94,109 @@ def test_demo_loads_a_living_world(app: Tocsin, admin: Principal) -> None:
 def test_demo_is_idempotent(app: Tocsin) -> None:
     first = load_demo(app, incidents=INCIDENTS, seed=7)
     assert "Loaded the demo data" in first
-    assert "morgan.reyes@northwind.example" in first
-    with app.db.read() as s:
-        head = s.get(AuditHead, 1)
-        assert head is not None
-        entries = head.seq
+    assert all(p.email in first for p in PEOPLE)  # every account it created
+    entries = _audit_seq(app)
 
-    second = load_demo(app, incidents=INCIDENTS, seed=7)
+    second = load_demo(app, incidents=INCIDENTS, seed=8)
+
+    # Its own record says when, with which seed and how many incidents.
+    assert (
+        "The demo data is already loaded: `tocsin demo` loaded it on 2026-03-02 09:00 UTC "
+        f"(seed 7, {INCIDENTS} incidents). Nothing was changed." in second
+    )
+    assert DEMO_PASSWORD in second
+    assert all(p.email in second for p in PEOPLE)  # all of them still exist
+    assert app.incidents.count() == INCIDENTS
+    assert _audit_seq(app) == entries
+    assert len(_markers(app)) == 1
+
+
+def test_demo_lists_only_the_accounts_that_still_sign_in(app: Tocsin, admin: Principal) -> None:
+    load_demo(app, incidents=0, seed=7)
+    app.auth.patch_user(admin, "lena.fischer@northwind.example", UserPatch(active=False))
+    with app.db.unit_of_work() as uow:  # gone altogether (no incidents refer to her)
+        uow.session.execute(delete(User).where(User.email == "olivia.grant@northwind.example"))
+
+    second = load_demo(app, incidents=0, seed=7)
 
     assert "already loaded" in second
-    assert DEMO_PASSWORD in second
-    assert app.incidents.count() == INCIDENTS
+    assert "lena.fischer@" not in second
+    assert "olivia.grant@" not in second
+    assert "morgan.reyes@northwind.example" in second
+    others = {p.email for p in PEOPLE} - {
+        "lena.fischer@northwind.example",
+        "olivia.grant@northwind.example",
+    }
+    assert all(email in second for email in others)
+
+    # None left: no sign-in line at all, and a sentence that says so.
+    for email in others:
+        app.auth.patch_user(admin, email, UserPatch(active=False))
+    third = load_demo(app, incidents=0, seed=7)
+    assert DEMO_PASSWORD not in third
+    assert "None of the demo's accounts is active any more." in third
+
+
+def test_a_customer_named_acme_is_not_the_demo(app: Tocsin, admin: Principal) -> None:
+    app.auth.create_customer(admin, CustomerIn(slug="acme", name="Our own Acme"))
+    entries = _audit_seq(app)
+
+    with pytest.raises(Conflict) as refused:
+        run_demo(app, incidents=10, seed=7)
+
+    assert refused.value.detail == (
+        "The demo was not loaded: it would create customer acme, which already exists "
+        "here. Nothing was changed; load the demo into a database of its own "
+        "(TOCSIN_DATABASE_URL)."
+    )
+    assert [c.slug for c in app.auth.list_customers(admin).items] == ["acme", "default"]
+    assert app.auth.list_users(admin, limit=100).total == 0
+    assert _audit_seq(app) == entries
+    assert _markers(app) == []
+
+
+def test_a_load_that_fails_midway_leaves_no_marker(
+    app: Tocsin, admin: Principal, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_run = Replay.run
+    steps = 0
+
+    def failing_run(self: Replay, step: Step) -> None:
+        nonlocal steps
+        steps += 1
+        if steps == 20:
+            raise RuntimeError("the disk is full")
+        real_run(self, step)
+
+    monkeypatch.setattr(Replay, "run", failing_run)
+    with pytest.raises(RuntimeError, match="disk is full"):
+        run_demo(app, incidents=10, seed=7)
+    monkeypatch.undo()
+
+    # What it wrote before failing stays (each step is its own transaction), but the
+    # record of a finished load was never written: the demo is not "already loaded".
+    assert app.incidents.count() > 0
+    assert _markers(app) == []
+    entries = _audit_seq(app)
+    with pytest.raises(Conflict) as refused:
+        run_demo(app, incidents=10, seed=7)
+    detail = refused.value.detail
+    assert detail.startswith("The demo was not loaded: it would create customers acme, ")
+    assert "; users aisha.khan@northwind.example, alice.moreau@acme.example, " in detail
+    assert "An earlier `tocsin demo` made them and did not finish" in detail
+    assert _audit_seq(app) == entries
+    assert _markers(app) == []
+
+
+def _audit_seq(app: Tocsin) -> int:
     with app.db.read() as s:
         head = s.get(AuditHead, 1)
-        assert head is not None
-        assert head.seq == entries
+        return head.seq if head else 0
+
+
+def _markers(app: Tocsin) -> list[AuditEntry]:
+    with app.db.read() as s:
+        return list(s.scalars(select(AuditEntry).where(AuditEntry.action == "demo.loaded")))
 
 
 def test_demo_refuses_to_mix_with_names_already_taken(app: Tocsin, admin: Principal) -> None:

@@ -14,7 +14,7 @@ def demo(
     incidents: Annotated[int, typer.Option(help="How many incidents to create")] = 400,
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same data)")] = 7,
 ) -> None:
-    """Load demo customers, teams, services, users and incidents (idempotent per seed)."""
+    """Load demo customers, teams, services, users and incidents, once per database."""
     with open_app() as tocsin:
         summary = load_demo(tocsin, incidents=incidents, seed=seed)
         console.print(summary)

@@ -5,6 +5,12 @@ customers, people, teams and services at the start of the history, then replays 
 planned steps of every incident in time order (one queue across incidents), moving the
 clock forward to each step. Timelines and the audit chain are therefore the real ones,
 in time order, with the clock never going backwards.
+
+Whether the demo is loaded is the loader's own record, never a name: once every step
+of a load has run, it appends a `demo.loaded` entry to the audit log (nothing else
+records that action, and the chain makes the entry tamper-evident), naming the seed,
+the incident count and the accounts it created. A load that fails before then leaves no
+record; a customer that happens to be called `acme` is just a name the demo would need.
 """
 
 from __future__ import annotations
@@ -15,11 +21,11 @@ import textwrap
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from tocsin.audit.models import AuditHead
+from tocsin.audit.models import AuditEntry, AuditHead
 from tocsin.auth.models import Customer, User
 from tocsin.auth.principal import Principal, system_principal
 from tocsin.auth.roles import Role
@@ -33,7 +39,6 @@ from tocsin.core.errors import Conflict, TocsinError, ValidationFailed
 from tocsin.demo.people import (
     CUSTOMERS,
     DEMO_PASSWORD,
-    MARKER_CUSTOMER,
     PEOPLE,
     SERVICES,
     TEAMS,
@@ -46,12 +51,33 @@ from tocsin.incidents.schemas import ActionIn, IncidentIn, IncidentPatch, NoteIn
 
 log = logging.getLogger("tocsin.demo")
 ROLE_ORDER = (Role.ADMIN, Role.MANAGER, Role.AGENT, Role.VIEWER, Role.REQUESTER)
+# The audit action of the record that the demo is loaded (see the module's docstring).
+LOADED = "demo.loaded"
+# What the loader acts as: its audit entries' actor is "system:demo".
+LOADER = "demo"
+# The audit actions of what the loader makes before any incident, and what names each.
+_MADE = {
+    "customer.created": ("customer", "slug"),
+    "user.created": ("user", "email"),
+    "team.created": ("team", "slug"),
+    "service.created": ("service", "slug"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """A demo account that signs in with the demo password, as it stands now."""
+
+    email: str
+    role: str
 
 
 @dataclass
 class DemoReport:
     already_loaded: bool
     seed: int
+    loaded_at: datetime | None = None
+    accounts: list[Account] = field(default_factory=list)
     seconds: float = 0.0
     incidents: int = 0
     states: Counter[str] = field(default_factory=Counter)
@@ -69,9 +95,12 @@ class DemoReport:
 
     def summary(self) -> str:
         if self.already_loaded:
+            when = (
+                f" on {self.loaded_at.astimezone(UTC):%Y-%m-%d %H:%M UTC}" if self.loaded_at else ""
+            )
             lines = [
-                f"The demo data is already loaded (customer {MARKER_CUSTOMER!r} exists): "
-                f"{self.incidents} incidents of the demo customers. Nothing was changed."
+                f"The demo data is already loaded: `tocsin demo` loaded it{when} "
+                f"(seed {self.seed}, {self.incidents} incidents). Nothing was changed."
             ]
         else:
             s = self.states
@@ -79,7 +108,7 @@ class DemoReport:
                 f"Loaded the demo data (seed {self.seed}) in {self.seconds:.1f} s:",
                 f"  {len(CUSTOMERS)} customers besides the default one "
                 f"({', '.join(c.slug for c in CUSTOMERS)}), {len(TEAMS)} teams, "
-                f"{len(SERVICES)} services, {len(PEOPLE)} people",
+                f"{len(SERVICES)} services, {len(self.accounts)} people",
                 f"  {self.incidents} incidents over the last {HISTORY_DAYS} days: "
                 f"{self.open} open (new {s['new']}, assigned {s['assigned']}, "
                 f"in progress {s['in_progress']}, on hold {s['on_hold']}), "
@@ -94,37 +123,45 @@ class DemoReport:
             ]
             if self.failed_steps:
                 lines.append(f"  {self.failed_steps} planned steps were refused and skipped")
+        if not self.accounts:
+            lines.append("None of the demo's accounts is active any more.")
+            return "\n".join(lines)
         lines.append(f'Sign in at /login with the password "{DEMO_PASSWORD}":')
-        for role in ROLE_ORDER:
-            emails = ", ".join(p.email for p in PEOPLE if p.role is role)
+        roles = [*ROLE_ORDER, *sorted({a.role for a in self.accounts} - set(ROLE_ORDER))]
+        for role in roles:
+            emails = ", ".join(a.email for a in self.accounts if a.role == role)
             lines += textwrap.wrap(
-                emails, width=96, initial_indent=f"  {role.value:<10} ", subsequent_indent=" " * 13
+                emails, width=96, initial_indent=f"  {role:<10} ", subsequent_indent=" " * 13
             )
         return "\n".join(lines)
 
 
 def load_demo(app: Tocsin, *, incidents: int = 400, seed: int = 7) -> str:
-    """Load the demo data set (idempotent) and say what was loaded and how to sign in."""
+    """Load the demo data set (once per database) and say what was loaded and how to
+    sign in."""
     return run_demo(app, incidents=incidents, seed=seed).summary()
 
 
 def run_demo(app: Tocsin, *, incidents: int = 400, seed: int = 7) -> DemoReport:
-    """Load the demo unless its marker customer exists; refuse if its names are taken."""
+    """Load the demo unless its record says it is loaded here; refuse, writing nothing,
+    if data of this database has names the demo would create."""
     if incidents < 0:
         raise ValidationFailed("The number of incidents must be 0 or more.", field="incidents")
     with app.db.read() as s:
         default_id = default_customer(s).id
-        loaded = s.scalar(select(Customer.id).where(Customer.slug == MARKER_CUSTOMER))
-    if loaded is not None:
-        return _existing(app, seed)
+        record = s.scalars(
+            select(AuditEntry).where(AuditEntry.action == LOADED).order_by(AuditEntry.seq)
+        ).first()
+    if record is not None:
+        return _existing(app, record)
     _check_free(app)
     started = time.perf_counter()
     now = app.clock.now()
     clock = FrozenClock(now - timedelta(days=HISTORY_DAYS + 2))
     demo = build(app.settings, clock=clock)
     try:
-        admin = system_principal(default_customer_id=default_id, name="demo")
-        _world(demo, admin)
+        admin = system_principal(default_customer_id=default_id, name=LOADER)
+        user_ids = _world(demo, admin)
         categories = {
             c.name: set(c.subcategories) for c in demo.catalog.list_categories(admin).items
         }
@@ -134,34 +171,88 @@ def run_demo(app: Tocsin, *, incidents: int = 400, seed: int = 7) -> DemoReport:
         replay = Replay(demo, clock, default_id)
         for step in timeline(planner.plan(incidents)):
             replay.run(step)
+        # Every step has run: record that the demo is loaded, last and at the real time
+        # (after the back-dated history). The load is hundreds of transactions, one per
+        # service call, so this one is the only place a finished load can be recorded.
+        with demo.db.unit_of_work() as uow:
+            uow.record(
+                LOADED,
+                "demo",
+                None,
+                actor=admin.actor,
+                customer_id=default_id,
+                at=app.clock.now(),
+                seed=seed,
+                incidents=len(replay.ids),
+                users=user_ids,
+            )
     finally:
         demo.dispose()
     report = _report(app, seed, list(replay.ids.values()))
+    report.accounts = _accounts(app, user_ids)
     report.failed_steps = replay.failed
     report.seconds = time.perf_counter() - started
     return report
 
 
 def _check_free(app: Tocsin) -> None:
-    """Refuse before writing anything when the demo's names are taken by real data."""
+    """Refuse before writing anything when names the demo would create are taken here,
+    and say which (and when an earlier, unfinished `tocsin demo` made them)."""
     with app.db.read() as s:
-        taken = [
-            *s.scalars(select(User.email).where(User.email.in_([p.email for p in PEOPLE]))),
-            *s.scalars(select(Team.slug).where(Team.slug.in_([t.slug for t in TEAMS]))),
-            *s.scalars(select(Service.slug).where(Service.slug.in_([x.slug for x in SERVICES]))),
-            *s.scalars(select(Customer.slug).where(Customer.slug.in_([c.slug for c in CUSTOMERS]))),
-        ]
-    if taken:
-        raise Conflict(
-            "The demo cannot load: these names already exist here: " + ", ".join(sorted(taken))
+        taken = {
+            "customer": sorted(
+                s.scalars(select(Customer.slug).where(Customer.slug.in_(c.slug for c in CUSTOMERS)))
+            ),
+            "user": sorted(
+                s.scalars(select(User.email).where(User.email.in_(p.email for p in PEOPLE)))
+            ),
+            "team": sorted(
+                s.scalars(select(Team.slug).where(Team.slug.in_(t.slug for t in TEAMS)))
+            ),
+            "service": sorted(
+                s.scalars(select(Service.slug).where(Service.slug.in_(x.slug for x in SERVICES)))
+            ),
+        }
+        names = {(kind, name) for kind, found in taken.items() for name in found}
+        if not names:
+            return
+        made: set[tuple[str, str]] = set()
+        for action, data in s.execute(
+            select(AuditEntry.action, AuditEntry.data).where(
+                AuditEntry.action.in_(_MADE), AuditEntry.actor == f"system:{LOADER}"
+            )
+        ):
+            kind, key = _MADE[action]
+            made.add((kind, str(data.get(key))))
+    listed = "; ".join(
+        f"{kind if len(found) == 1 else kind + 's'} {', '.join(found)}"
+        for kind, found in taken.items()
+        if found
+    )
+    detail = (
+        f"The demo was not loaded: it would create {listed}, which already "
+        f"{'exists' if len(names) == 1 else 'exist'} here."
+    )
+    leftovers = names & made
+    if leftovers:
+        some = "them" if leftovers == names else f"{len(leftovers)} of them"
+        detail += (
+            f" An earlier `tocsin demo` made {some} and did not finish (it stopped partway, "
+            "or was run by a Tocsin too old to record a finished load)."
         )
+    raise Conflict(
+        detail + " Nothing was changed; load the demo into a database of its own "
+        "(TOCSIN_DATABASE_URL)."
+    )
 
 
-def _world(demo: Tocsin, admin: Principal) -> None:
+def _world(demo: Tocsin, admin: Principal) -> list[int]:
+    """The demo's customers, people, teams and services; the ids of the people."""
     for customer in CUSTOMERS:
         demo.auth.create_customer(admin, CustomerIn(slug=customer.slug, name=customer.name))
+    user_ids = []
     for person in PEOPLE:
-        demo.auth.create_user(
+        created = demo.auth.create_user(
             admin,
             UserIn(
                 email=person.email,
@@ -172,6 +263,7 @@ def _world(demo: Tocsin, admin: Principal) -> None:
                 time_zone=person.time_zone,
             ),
         )
+        user_ids.append(created.id)
     for team in TEAMS:
         members = [p.email for p in members_of(team.slug)]
         demo.catalog.create_team(
@@ -188,6 +280,7 @@ def _world(demo: Tocsin, admin: Principal) -> None:
                 team=svc.team,
             ),
         )
+    return user_ids
 
 
 class Replay:
@@ -289,13 +382,31 @@ def _report(app: Tocsin, seed: int, ids: list[int]) -> DemoReport:
     return report
 
 
-def _existing(app: Tocsin, seed: int) -> DemoReport:
-    slugs = [c.slug for c in CUSTOMERS]
+def _existing(app: Tocsin, record: AuditEntry) -> DemoReport:
+    """What the record of the finished load says, with its accounts as they are now."""
+    data = record.data
+    return DemoReport(
+        already_loaded=True,
+        seed=int(data.get("seed", 0)),
+        incidents=int(data.get("incidents", 0)),
+        loaded_at=record.at,
+        accounts=_accounts(app, [int(i) for i in data.get("users", [])]),
+    )
+
+
+def _accounts(app: Tocsin, user_ids: list[int]) -> list[Account]:
+    """Those of these users who still exist, are active and have a password, in the
+    order they were created (with the role each has now)."""
+    if not user_ids:
+        return []
     with app.db.read() as s:
-        count = s.scalar(
-            select(func.count())
-            .select_from(Incident)
-            .join(Customer, Customer.id == Incident.customer_id)
-            .where(Customer.slug.in_(slugs))
-        )
-    return DemoReport(already_loaded=True, seed=seed, incidents=int(count or 0))
+        rows = s.execute(
+            select(User.email, User.role)
+            .where(
+                User.id.in_(user_ids),
+                User.active.is_(True),
+                User.password_hash.is_not(None),
+            )
+            .order_by(User.id)
+        ).all()
+    return [Account(email=email, role=role) for email, role in rows]

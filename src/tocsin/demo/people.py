@@ -9,8 +9,6 @@ from tocsin.auth.roles import Role
 
 DEMO_PASSWORD = "tocsin-demo"
 PROVIDER_DOMAIN = "northwind.example"
-# The customer whose presence means "the demo is already loaded".
-MARKER_CUSTOMER = "acme"
 
 
 @dataclass(frozen=True, slots=True)
