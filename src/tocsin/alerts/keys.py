@@ -150,9 +150,7 @@ class IntegrationService:
             )
             if team is None and service is not None and service.team_id is not None:
                 team = s.get(Team, service.team_id)
-            config = data.config or IntegrationConfig(
-                group_by=["group_key"] if data.type == "alertmanager" else []
-            )
+            config = data.config or IntegrationConfig(group_by=list(kind.default_group_by))
             row = Integration(
                 type=data.type,
                 name=data.name,

@@ -22,7 +22,7 @@ def create(
         str,
         typer.Argument(
             metavar="TYPE",
-            help="pagerduty, opsgenie, alertmanager, grafana, generic, suricata, syslog, email",
+            help=", ".join(registry.names()),  # every registered sender type
         ),
     ],
     name: str,

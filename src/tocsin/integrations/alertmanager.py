@@ -53,6 +53,7 @@ from tocsin.integrations.base import (
     Parsed,
     PayloadError,
     Severity,
+    ingest_route,
 )
 
 MAX_BODY = 10 * 1024 * 1024
@@ -203,5 +204,8 @@ TYPE = registry.register(
         parse=parse,
         default_config=DEFAULT_CONFIG,
         check_config=check_config,
+        routes=(ingest_route("alertmanager"),),
+        # Alerts of one notification group (its groupKey) join one incident.
+        default_group_by=("group_key",),
     )
 )

@@ -76,6 +76,7 @@ from tocsin.integrations.base import (
     Parsed,
     PayloadError,
     Severity,
+    ingest_route,
 )
 
 MAX_BODY = 1024 * 1024
@@ -235,5 +236,6 @@ TYPE = registry.register(
         parse=parse,
         default_config=DEFAULT_CONFIG,
         check_config=check_config,
+        routes=(ingest_route("generic"),),
     )
 )

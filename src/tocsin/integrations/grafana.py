@@ -18,7 +18,7 @@ from typing import Any
 from tocsin.integrations import registry
 from tocsin.integrations._common import Errors, load_json, opt_obj, opt_str, path_of
 from tocsin.integrations.alertmanager import DEFAULT_CONFIG, MAX_BODY, check_config, parse_group
-from tocsin.integrations.base import IntegrationType, Parsed
+from tocsin.integrations.base import IntegrationType, Parsed, ingest_route
 
 
 def parse(
@@ -70,5 +70,6 @@ TYPE = registry.register(
         parse=parse,
         default_config=DEFAULT_CONFIG,
         check_config=check_config,
+        routes=(ingest_route("grafana"),),
     )
 )

@@ -18,7 +18,9 @@ tag; details = {tags, responders, entity, source, user, note} as present.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import time
+import uuid
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -35,13 +37,19 @@ from tocsin.integrations._common import (
     truncate,
 )
 from tocsin.integrations.base import (
+    JSON,
     AlertAction,
+    Answer,
+    Answers,
     FieldError,
+    HttpRoute,
     IntegrationType,
+    KeyFrom,
     NormalizedAlert,
     Parsed,
     PayloadError,
     Severity,
+    Stored,
 )
 
 MAX_BODY = 1024 * 1024
@@ -189,4 +197,76 @@ def _refuse(field: str, message: str) -> PayloadError:
     return PayloadError(message + ".", [FieldError(field, message)])
 
 
-TYPE = registry.register(IntegrationType(name="opsgenie", title="Opsgenie Alert API", parse=parse))
+def parse_action_request(
+    body: bytes,
+    *,
+    params: Mapping[str, str],
+    query: Mapping[str, str],
+    headers: Mapping[str, str],
+    received_at: datetime,
+    config: Mapping[str, Any],
+) -> Parsed:
+    """`parse_action` for ``POST /v2/alerts/{identifier}/{action}?identifierType=``."""
+    return parse_action(
+        params["action"],
+        params["identifier"],
+        query.get("identifierType", "id"),
+        body,
+        received_at=received_at,
+    )
+
+
+# Its answers, Opsgenie's: {result | message, took, requestId}; 422 for a payload refused.
+
+
+def _answer(status: int, field: str, text: str, started: float) -> Answer:
+    took = round(time.perf_counter() - started, 3)
+    return status, {field: text, "took": took, "requestId": str(uuid.uuid4())}, JSON
+
+
+def _accepted(parsed: Parsed, outcomes: Sequence[Stored], started: float) -> Answer:
+    return _answer(202, "result", "Request will be processed", started)
+
+
+def _refused(exc: PayloadError, started: float) -> Answer:
+    return _answer(exc.status if exc.status != 400 else 422, "message", exc.message, started)
+
+
+def _unknown_key(started: float) -> Answer:
+    return _answer(401, "message", "Key format is not valid or the key is unknown.", started)
+
+
+def _known_action(params: Mapping[str, str], started: float) -> Answer | None:
+    action = params["action"]
+    if action in ACTIONS:
+        return None
+    return _answer(404, "message", f"Unknown action {action!r}; use close or acknowledge.", started)
+
+
+TYPE = registry.register(
+    IntegrationType(
+        name="opsgenie",
+        title="Opsgenie Alert API",
+        parse=parse,
+        routes=(
+            HttpRoute(
+                path="/v2/alerts",
+                operation_id="opsgenie_create",
+                summary="Opsgenie Alert API: create an alert (alias = dedup key)",
+                description="`Authorization: GenieKey <key>`. Answers 202 "
+                "`{result, took, requestId}`.",
+            ),
+            HttpRoute(
+                path="/v2/alerts/{identifier}/{action}",
+                operation_id="opsgenie_action",
+                summary="Opsgenie Alert API: close or acknowledge by alias or id",
+                description="`action` is `close` or `acknowledge`; `?identifierType=alias|id` "
+                "(default id).",
+                parse=parse_action_request,
+                check_params=_known_action,
+            ),
+        ),
+        key=KeyFrom(scheme="geniekey", query="apiKey", name="GenieKey"),
+        answers=Answers(accepted=_accepted, refused=_refused, unknown_key=_unknown_key, timed=True),
+    )
+)

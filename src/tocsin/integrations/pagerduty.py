@@ -19,7 +19,7 @@ payload.timestamp; links = link hrefs, image hrefs (else srcs), then client_url.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -34,13 +34,19 @@ from tocsin.integrations._common import (
     path_of,
 )
 from tocsin.integrations.base import (
+    JSON,
     AlertAction,
+    Answer,
+    Answers,
     FieldError,
+    HttpRoute,
     IntegrationType,
+    KeyFrom,
     NormalizedAlert,
     Parsed,
     PayloadError,
     Severity,
+    Stored,
 )
 
 MAX_BODY = 512 * 1024
@@ -175,6 +181,42 @@ def _links(errors: Errors, doc: Mapping[str, Any]) -> list[str]:
     return links
 
 
+# Its answers, PagerDuty's: 202 {status, message, dedup_key}, else `invalid event`.
+
+
+def _invalid(message: str, errors: list[str], status: int = 400) -> Answer:
+    return status, {"status": "invalid event", "message": message, "errors": errors}, JSON
+
+
+def _accepted(parsed: Parsed, outcomes: Sequence[Stored], started: float) -> Answer:
+    dedup_key = outcomes[0].dedup_key if outcomes else None
+    return 202, {"status": "success", "message": "Event processed", "dedup_key": dedup_key}, JSON
+
+
+def _refused(exc: PayloadError, started: float) -> Answer:
+    return _invalid(exc.message, [e.message for e in exc.errors] or [exc.message], exc.status)
+
+
+def _unknown_key(started: float) -> Answer:
+    return _invalid(INVALID, ["'routing_key' is not the key of an enabled PagerDuty integration"])
+
+
 TYPE = registry.register(
-    IntegrationType(name="pagerduty", title="PagerDuty Events API v2", parse=parse)
+    IntegrationType(
+        name="pagerduty",
+        title="PagerDuty Events API v2",
+        parse=parse,
+        routes=(
+            HttpRoute(
+                path="/v2/enqueue",
+                operation_id="pagerduty_enqueue",
+                summary="PagerDuty Events API v2 (trigger / acknowledge / resolve)",
+                description="Drop-in for PagerDuty's events endpoint: `routing_key` is the "
+                "integration key. Answers 202 `{status, message, dedup_key}` after commit, 400 "
+                "`invalid event` with `errors[]`, 413 over 512 KB.",
+            ),
+        ),
+        key=KeyFrom(scheme=None, query=None, in_body=True, name="routing key"),
+        answers=Answers(accepted=_accepted, refused=_refused, unknown_key=_unknown_key),
+    )
 )

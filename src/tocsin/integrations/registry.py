@@ -14,6 +14,11 @@ def register(kind: IntegrationType) -> IntegrationType:
     return kind
 
 
+def unregister(name: str) -> None:
+    """Forget a type (a test's own sender, once the test is done)."""
+    _TYPES.pop(name, None)
+
+
 def get(name: str) -> IntegrationType:
     kind = _TYPES.get(name)
     if kind is not None:  # the hot path: once loaded, a look-up

@@ -47,6 +47,7 @@ from tocsin.integrations.base import (
     Parsed,
     PayloadError,
     Severity,
+    ingest_route,
 )
 
 MAX_BODY = 10 * 1024 * 1024
@@ -199,4 +200,11 @@ def _description(evidence: Mapping[str, Any]) -> str:
     return "\n".join(lines)
 
 
-TYPE = registry.register(IntegrationType(name="suricata", title="Suricata EVE JSON", parse=parse))
+TYPE = registry.register(
+    IntegrationType(
+        name="suricata",
+        title="Suricata EVE JSON",
+        parse=parse,
+        routes=(ingest_route("suricata"),),
+    )
+)

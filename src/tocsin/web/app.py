@@ -49,13 +49,16 @@ def create_app(tocsin: Tocsin) -> Front:
     )
     for router in routers:
         app.include_router(router)
-    app.router.routes.extend(ingest.routes)
+    # The senders' routes, built from the registry as it is now (a type registered later is
+    # served by the next app built).
+    sender_routes = ingest.build_routes()
+    app.router.routes.extend(sender_routes)
     docs.install(app, openapi_url="/openapi.json")
     build_schema = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = ingest.document(build_schema())
+            app.openapi_schema = ingest.document(build_schema(), sender_routes)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
@@ -66,6 +69,7 @@ def create_app(tocsin: Tocsin) -> Front:
     app.add_middleware(RequestMiddleware, metrics=app.state.metrics, max_body=MAX_BODY)
     return Front(
         app,
+        sender_routes,
         metrics=app.state.metrics,
         max_body=MAX_BODY,
         trusted_proxies=tocsin.settings.trusted_proxies,

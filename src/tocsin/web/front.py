@@ -4,16 +4,18 @@ An ingest request is most of what a busy Tocsin serves, and FastAPI's stack cost
 the request's own HTTP work: each layer (server-error, telemetry, body-limit and request
 middleware, then Starlette's router walking every route) is a coroutine with its own
 wrapped `send` (measured: 177 -> 101 µs a request with the write left out, against 66 for
-a bare app). So the senders' routes (`web.ingest.routes`) are matched first, here, and get
-what the middleware gives every other request, done once: the body limit and NUL check,
-metrics and the request log, and a 500 problem for an error nobody foresaw. Everything
-else, including a sender's path with the wrong method, goes to FastAPI unchanged.
+a bare app). So the senders' routes (`web.ingest.build_routes`) are matched first, here,
+and get what the middleware gives every other request, done once: the body limit and NUL
+check, metrics and the request log, and a 500 problem for an error nobody foresaw.
+Everything else, including a sender's path with the wrong method, goes to FastAPI
+unchanged.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 from typing import Any, cast
 
 from fastapi import FastAPI
@@ -24,7 +26,6 @@ from starlette.types import Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from tocsin.web import errors
-from tocsin.web.ingest import routes as sender_routes
 from tocsin.web.metrics import Metrics
 from tocsin.web.middleware import BodyTooLarge, observe, refusal, send_problem, too_large
 
@@ -59,10 +60,17 @@ async def _read_body(receive: Receive, limit: int) -> bytes:
 
 
 class Front:
-    """Senders' routes first, FastAPI (`api`) for everything else (see the module)."""
+    """Senders' routes (`sender_routes`, from `web.ingest.build_routes`) first, FastAPI
+    (`api`) for everything else (see the module)."""
 
     def __init__(
-        self, api: FastAPI, *, metrics: Metrics, max_body: int, trusted_proxies: str = ""
+        self,
+        api: FastAPI,
+        sender_routes: Sequence[Route],
+        *,
+        metrics: Metrics,
+        max_body: int,
+        trusted_proxies: str = "",
     ) -> None:
         self.api = api
         self.metrics = metrics
