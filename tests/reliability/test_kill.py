@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+import pytest
 from sqlalchemy import text
 
 from tocsin.alerts.schemas import IntegrationIn
@@ -36,6 +37,8 @@ from tocsin.core.clock import SystemClock
 from tocsin.db.engine import build_engine
 from tocsin.db.session import Database
 from tocsin.settings import Settings
+
+pytestmark = pytest.mark.kill  # slow: left out by ./dev test --quick
 
 EVENTS = 10_000
 SENDERS = 16
