@@ -113,8 +113,9 @@ def test_a_unit_of_work_is_used_inside_its_block_only(app: Tocsin) -> None:
 def test_a_batch_of_new_alerts_is_written_without_an_orm_session(
     org: Org, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The hot path stays on the driver: a session per batch cost about a tenth of an
-    alert's write (bench/README.md). Resolves use the ORM, and get one."""
+    """The hot path stays on the driver: an ORM session's own bookkeeping (its transaction,
+    identity map, flush and close) is work a batch of inserts does not need. Resolves use
+    the ORM, and get one."""
     made: list[Any] = []
     real_init = Session.__init__
 

@@ -10,9 +10,12 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.reliability.serving import send_triggers, start_serve, stored_alerts, wait_ready
 from tests.reliability.test_kill import _free_port, _routing_key, _server_env
+
+pytestmark = pytest.mark.kill  # slow: left out by ./dev test --quick
 
 
 def _children(pid: int) -> list[int]:

@@ -38,8 +38,8 @@ def verify_password(password_hash: str | None, password: str) -> bool:
 @cache
 def dummy_hash() -> str:
     """What a password is verified against when there is no hash to check, for the time
-    it takes. Made on first use: an argon2 hash takes ~90 ms, which every CLI command paid
-    at import."""
+    it takes. Made on first use: an argon2 hash is slow by design, and made at import it
+    delayed every CLI command, even those that never check a password."""
     return _hasher.hash("tocsin-timing-equaliser")
 
 
