@@ -9,20 +9,18 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from tocsin.alerts.items import Item, Outcome
 from tocsin.alerts.keys import IntegrationService
 from tocsin.alerts.service import AlertService
 from tocsin.audit.chain import ChainKey, audit_key
 from tocsin.audit.sealing import KEYED_CHAIN_REVISION, seal_chain
 from tocsin.audit.service import AuditChain
-from tocsin.auth.service import AuthService, Denial
+from tocsin.auth.service import AuthService
 from tocsin.catalog.service import CatalogService
 from tocsin.core.clock import Clock, SystemClock
 from tocsin.core.events import DomainEvent
 from tocsin.core.private_files import read_or_create_secret
 from tocsin.db import migrate
 from tocsin.db.engine import build_engine, normalise_url
-from tocsin.db.group_commit import BatchWriter, LoopBatcher
 from tocsin.db.raw import Raw
 from tocsin.db.session import Database, Subscriber
 from tocsin.incidents.actions import IncidentActions
@@ -46,12 +44,6 @@ class Tocsin:
     actions: IncidentActions
     integrations: IntegrationService
     alerts: AlertService
-    # group commit for callers on other threads (receivers)
-    writer: BatchWriter[Item, Outcome]
-    # group commit on the caller's event loop (the web server's ingest routes)
-    batcher: LoopBatcher[Item, Outcome]
-    # the ingest routes' refused keys, audited in group commit too
-    denials: LoopBatcher[Denial, None]
     secret_key: str = field(repr=False)
     # the audit chain's HMAC key (TOCSIN_AUDIT_KEY, or derived from the secret): never
     # stored in the database, or a writer of the database could rewrite the chain
@@ -71,7 +63,7 @@ class Tocsin:
         )
 
     def dispose(self) -> None:
-        self.writer.stop()
+        self.alerts.stop()
         try:
             self.auth.flush_refusals(final=True)
         except Exception:  # the database may be what failed; the process ends anyway
@@ -111,9 +103,9 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Tocsin:
     db.subscribe(event_recorder(AuditChain(ChainKey(key), clock)))
     incidents = IncidentService(db, clock, priority_matrix=settings.priority_matrix)
     actions = IncidentActions(incidents, auto_close_days=settings.auto_close_days)
-    alerts = AlertService(db, clock, actions, matrix=settings.priority_matrix)
-    auth = AuthService(db, clock)
     batch = settings.ingest_max_batch
+    alerts = AlertService(db, clock, actions, matrix=settings.priority_matrix, max_batch=batch)
+    auth = AuthService(db, clock, max_batch=batch)
     return Tocsin(
         settings=settings,
         clock=clock,
@@ -124,10 +116,6 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Tocsin:
         actions=actions,
         integrations=IntegrationService(db, clock),
         alerts=alerts,
-        # `alerts.ingest` looked up per batch, not bound here: tests put a failing one in
-        writer=BatchWriter(lambda items: alerts.ingest(items), max_batch=batch),
-        batcher=LoopBatcher(lambda items: alerts.ingest(items), max_batch=batch),
-        denials=LoopBatcher(auth.record_denials, max_batch=batch),
         secret_key=secret_key,
         audit_key=key,
     )

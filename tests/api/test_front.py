@@ -128,7 +128,7 @@ def test_an_unforeseen_error_answers_500_problem_and_is_logged(
     def broken(items: list[Any]) -> list[Any]:
         raise RuntimeError("the disk is full")
 
-    world.app.batcher.write = broken
+    world.app.alerts.loop_writer.write = broken
     with caplog.at_level(logging.ERROR):
         r = world.client.post(
             "/api/v1/ingest/generic",

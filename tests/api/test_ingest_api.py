@@ -370,7 +370,7 @@ def test_refused_keys_arriving_together_are_audited_in_one_transaction(world: Wo
         calls.append(len(denials))
         return real(denials)
 
-    world.app.denials.write = record_denials
+    world.app.auth.denial_writer.write = record_denials
     forged = [
         ("/api/v1/ingest/generic", {"Authorization": "Bearer forged"}, {"summary": "x"}),
         (
@@ -434,7 +434,7 @@ def test_a_refusal_whose_audit_cannot_be_written_is_not_answered_as_refused(
     def broken(denials: list[Any]) -> list[None]:
         raise RuntimeError("the disk is full")
 
-    world.app.denials.write = broken
+    world.app.auth.denial_writer.write = broken
     from fastapi.testclient import TestClient
 
     from tocsin.web.app import create_app

@@ -213,7 +213,7 @@ def test_security_alerts_open_security_incidents(org: Org) -> None:
 def test_batch_writer_answers_each_request_after_commit(org: Org) -> None:
     ref = integration(org)
     futures = [
-        org.app.writer.submit(
+        org.app.alerts.submit(
             [
                 Item(
                     ref,
@@ -228,7 +228,7 @@ def test_batch_writer_answers_each_request_after_commit(org: Org) -> None:
     outcomes = [f.result(timeout=30)[0] for f in futures]
     assert sum(o.result == "created" for o in outcomes) == 10
     assert counts(org) == (10, 10)
-    org.app.writer.stop()
+    org.app.alerts.stop()
 
 
 def test_mail_reply_comments_and_known_sender_is_requester(org: Org) -> None:
@@ -270,7 +270,7 @@ def test_loop_batcher_commits_what_arrives_together_in_one_transaction(org: Org)
     async def senders() -> list[object]:
         return list(
             await asyncio.gather(
-                *(org.app.batcher.store([item(f"loop-{i % 6}")]) for i in range(12))
+                *(org.app.alerts.loop_writer.store([item(f"loop-{i % 6}")]) for i in range(12))
             )
         )
 
@@ -296,7 +296,8 @@ def test_loop_batcher_a_sender_hanging_up_does_not_stop_its_neighbours(org: Org)
 
     async def senders() -> list[object]:
         tasks = [
-            asyncio.ensure_future(org.app.batcher.store([item(f"hang-{i}")])) for i in range(3)
+            asyncio.ensure_future(org.app.alerts.loop_writer.store([item(f"hang-{i}")]))
+            for i in range(3)
         ]
         await asyncio.sleep(0)  # all three are queued for the same batch
         tasks[1].cancel()  # its sender hung up
@@ -325,7 +326,7 @@ def test_loop_batcher_isolates_a_failing_request(org: Org) -> None:
         return list(
             await asyncio.gather(
                 *(
-                    org.app.batcher.store(
+                    org.app.alerts.loop_writer.store(
                         [Item(ref, NormalizedAlert(action=AlertAction.TRIGGER, dedup_key=k))]
                     )
                     for k in keys

@@ -121,7 +121,7 @@ def test_storage_failure_gets_451_and_the_retry_is_stored(
         return future
 
     with monkeypatch.context() as patch:
-        patch.setattr(app.writer, "submit", broken)
+        patch.setattr(app.alerts, "submit", broken)
         with pytest.raises(smtplib.SMTPDataError) as deferred:
             send(receivers, [f"{key}@{DOMAIN}"], mail("Printer on fire"))
     assert deferred.value.smtp_code == 451

@@ -232,7 +232,7 @@ def test_tcp_reads_on_only_after_the_previous_batch_is_stored(
         pending.append((items, future))
         return future
 
-    monkeypatch.setattr(app.writer, "submit", held)
+    monkeypatch.setattr(app.alerts, "submit", held)
     first = b"<11>web nginx: first"
     second = b"<11>web nginx: second"
     with tcp_connect(receivers.syslog.port) as conn:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from concurrent.futures import Future
 from datetime import timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tocsin.alerts.items import Item, Outcome
+from tocsin.alerts.keys import IntegrationRef
 from tocsin.alerts.maintenance import Window
 from tocsin.alerts.models import Alert, Integration, MaintenanceWindow
 from tocsin.alerts.pipeline import Pipeline
@@ -31,20 +33,36 @@ from tocsin.core.clock import Clock
 from tocsin.core.errors import NotFound, ValidationFailed
 from tocsin.core.ids import as_id, is_number
 from tocsin.core.paging import Page, check_limit, encode_cursor, id_from
+from tocsin.db.group_commit import BatchWriter, LoopBatcher
 from tocsin.db.session import Database
 from tocsin.incidents.actions import IncidentActions
 from tocsin.incidents.models import Incident
+from tocsin.integrations.base import NormalizedAlert
 
 _WINDOWS_SECONDS = 5.0  # maintenance windows are re-read this often on the hot path
 
 
 class AlertService:
     def __init__(
-        self, db: Database, clock: Clock, actions: IncidentActions, *, matrix: Mapping[str, int]
+        self,
+        db: Database,
+        clock: Clock,
+        actions: IncidentActions,
+        *,
+        matrix: Mapping[str, int],
+        max_batch: int = 500,
     ) -> None:
         self.db = db
         self.clock = clock
         self.pipeline = Pipeline(actions, matrix=matrix)
+        # Group commit (db/group_commit.py): the requests of a moment share a transaction.
+        # `self.ingest` is looked up per batch, not bound here: tests put a failing one in.
+        self.loop_writer: LoopBatcher[Item, Outcome] = LoopBatcher(
+            lambda items: self.ingest(items), max_batch=max_batch
+        )
+        self.thread_writer: BatchWriter[Item, Outcome] = BatchWriter(
+            lambda items: self.ingest(items), max_batch=max_batch
+        )
         self._windows: tuple[float, list[Window]] = (-1e9, [])
         self._lock = threading.Lock()
         # What ingest committed since the start (reported by /metrics).
@@ -71,6 +89,23 @@ class AlertService:
         with self._lock:
             self._windows = (time.monotonic(), fresh)
         return fresh
+
+    async def store(
+        self, integration: IntegrationRef, alerts: Sequence[NormalizedAlert]
+    ) -> list[Outcome]:
+        """Store a sender's alerts, on the caller's event loop (the web server's ingest
+        routes), in one transaction with the other requests of the moment; answers after
+        commit, one outcome per alert."""
+        return await self.loop_writer.store([Item(integration, alert) for alert in alerts])
+
+    def submit(self, items: list[Item]) -> Future[list[Outcome]]:
+        """The same, for callers on other threads (the syslog and SMTP receivers): the
+        writer thread's future."""
+        return self.thread_writer.submit(items)
+
+    def stop(self) -> None:
+        """Finish what the writer thread holds, then stop it."""
+        self.thread_writer.stop()
 
     def ingest(self, items: list[Item]) -> list[Outcome]:
         """Process a batch in one transaction; answers after it committed."""

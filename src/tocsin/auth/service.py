@@ -37,6 +37,7 @@ from tocsin.core.events import Actor
 from tocsin.core.ids import as_id
 from tocsin.core.paging import Page, check_limit, encode_cursor, offset_from
 from tocsin.core.patching import apply_fields
+from tocsin.db.group_commit import LoopBatcher
 from tocsin.db.session import Database, UnitOfWork
 
 # last_used_at is a hint for humans; writing it on every request would turn reads into writes.
@@ -124,11 +125,15 @@ class Denial:
 
 
 class AuthService:
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(self, db: Database, clock: Clock, *, max_batch: int = 500) -> None:
         self.db = db
         self.clock = clock
         self.refusals = RefusalLimiter()
         self.sign_in = SignIn(db, clock)
+        # The ingest routes' refused keys, audited in group commit on the server's loop.
+        self.denial_writer: LoopBatcher[Denial, None] = LoopBatcher(
+            self.record_denials, max_batch=max_batch
+        )
 
     def _event(
         self,
@@ -539,6 +544,12 @@ class AuthService:
     ) -> None:
         """Permission failures are audited in a transaction of their own."""
         self.record_denials([Denial(principal, what=what, source=source, reason=reason)])
+
+    async def audit_refused(self, denial: Denial) -> None:
+        """Audit a refused ingest key before it is answered, in group commit with the other
+        refusals of the moment: a flood of bad keys must not cost a transaction each on the
+        event loop that serves the good ones."""
+        await self.denial_writer.store([denial])
 
     def record_denials(self, denials: list[Denial]) -> list[None]:
         """Several refusals audited in one transaction (the ingest endpoints' refused keys

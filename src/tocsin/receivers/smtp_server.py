@@ -117,7 +117,7 @@ class _Handler:
             items += [Item(integration, alert) for alert in parsed.alerts]
         if items:
             # shield: a dropped connection must not cancel the writer's future.
-            future = asyncio.wrap_future(self.app.writer.submit(items))
+            future = asyncio.wrap_future(self.app.alerts.submit(items))
             try:
                 outcomes = await asyncio.shield(future)
             except Exception:

@@ -226,7 +226,7 @@ class SyslogReceiver:
     async def _submit(self, items: list[Item]) -> None:
         # shield: cancelling this coroutine must not cancel the writer's future, which
         # the writer thread resolves after its commit.
-        future = asyncio.wrap_future(self.app.writer.submit(items))
+        future = asyncio.wrap_future(self.app.alerts.submit(items))
         try:
             outcomes = await asyncio.shield(future)
         except Exception:

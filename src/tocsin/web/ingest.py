@@ -16,7 +16,6 @@ from fastapi import Request
 from fastapi.responses import Response
 from starlette.routing import Route
 
-from tocsin.alerts.items import Item, Outcome
 from tocsin.alerts.keys import IntegrationRef
 from tocsin.auth.service import Denial
 from tocsin.bootstrap import Tocsin
@@ -27,7 +26,6 @@ from tocsin.integrations.base import (
     HttpRoute,
     IntegrationType,
     KeyFrom,
-    NormalizedAlert,
     Parsed,
     PayloadError,
 )
@@ -38,20 +36,11 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 
 
 async def _refused(app: Tocsin, request: Request, reason: str) -> None:
-    """Audit a refused key before answering, in group commit with the other refusals of
-    the moment: a flood of bad keys must not cost a transaction each on the event loop
-    that serves the good ones."""
     source = request.client.host if request.client else "unknown"
     path = request.scope["path"]
-    await app.denials.store(
-        [Denial(None, what=f"{request.method} {path}", source=source, reason=reason)]
+    await app.auth.audit_refused(
+        Denial(None, what=f"{request.method} {path}", source=source, reason=reason)
     )
-
-
-async def _store(
-    app: Tocsin, integration: IntegrationRef, alerts: Sequence[NormalizedAlert]
-) -> list[Outcome]:
-    return await app.batcher.store([Item(integration, alert) for alert in alerts])
 
 
 def _log_misconfigured(integration: IntegrationRef, exc: PayloadError) -> None:
@@ -152,7 +141,7 @@ def _endpoint(kind: IntegrationType, spec: HttpRoute) -> Endpoint:
                 if exc.status >= 500:  # the integration's configuration, not the sender, is wrong
                     _log_misconfigured(integration, exc)
                 return _respond(refused(exc, started))
-        outcomes = await _store(app, integration, parsed.alerts)
+        outcomes = await app.alerts.store(integration, parsed.alerts)
         return _respond(accepted(parsed, outcomes, started))
 
     endpoint.__name__ = endpoint.__qualname__ = spec.operation_id
