@@ -38,7 +38,7 @@ from sqlalchemy.engine import make_url
 
 from tocsin.db import migrate
 from tocsin.db.engine import build_engine, normalise_url
-from tocsin.db.metadata import metadata
+from tocsin.migrations.models import metadata
 from tocsin.settings import DEFAULT_PRIORITY_MATRIX
 
 HERE = Path(__file__).resolve().parent

@@ -15,7 +15,7 @@ from tocsin.audit.chain import ChainKey, audit_key
 from tocsin.audit.sealing import KEYED_CHAIN_REVISION, seal_chain
 from tocsin.audit.service import AuditChain
 from tocsin.auth.service import AuthService
-from tocsin.catalog.service import CatalogService
+from tocsin.catalog.service import CatalogService, team_slugs_of
 from tocsin.core.clock import Clock, SystemClock
 from tocsin.core.events import DomainEvent
 from tocsin.core.private_files import read_or_create_secret
@@ -105,7 +105,7 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Tocsin:
     actions = IncidentActions(incidents, auto_close_days=settings.auto_close_days)
     batch = settings.ingest_max_batch
     alerts = AlertService(db, clock, actions, matrix=settings.priority_matrix, max_batch=batch)
-    auth = AuthService(db, clock, max_batch=batch)
+    auth = AuthService(db, clock, teams_of=team_slugs_of, max_batch=batch)
     return Tocsin(
         settings=settings,
         clock=clock,

@@ -118,7 +118,7 @@ BEACON = IntegrationType(
 
 @pytest.fixture
 def beacon() -> Iterator[IntegrationType]:
-    registry.load_builtins()  # as an app would have them, before the new one
+    # the built-ins are registered when the registry is imported, before the new one
     registry.register(BEACON)
     try:
         yield BEACON

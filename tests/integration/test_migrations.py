@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from tests.conftest import START
 from tocsin.db import migrate
 from tocsin.db.engine import build_engine
-from tocsin.db.metadata import metadata
+from tocsin.migrations.models import metadata
 
 
 def test_down_to_base_and_up_again(database_url: str) -> None:

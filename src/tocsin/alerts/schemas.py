@@ -7,8 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
-from tocsin.auth.schemas import StrictModel
 from tocsin.core.bounded import storable_data
+from tocsin.core.schemas import StrictModel
 from tocsin.core.validation import Moment, Name, Slug
 from tocsin.integrations.base import Severity
 

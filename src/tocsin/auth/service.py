@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -28,7 +29,6 @@ from tocsin.auth.schemas import (
 )
 from tocsin.auth.secrets import hash_password, new_token, token_digest
 from tocsin.auth.signin import SignIn
-from tocsin.catalog.models import Team, TeamMember
 from tocsin.core.addresses import source_key
 from tocsin.core.bounded import clip, clipped_fields
 from tocsin.core.clock import Clock
@@ -42,6 +42,10 @@ from tocsin.db.session import Database, UnitOfWork
 
 # last_used_at is a hint for humans; writing it on every request would turn reads into writes.
 _TOKEN_TOUCH_INTERVAL = timedelta(minutes=5)
+
+
+# The slugs of a user's teams, read in the caller's session.
+TeamsOf = Callable[[Session, int], list[str]]
 
 
 def default_customer(session: Session) -> Customer:
@@ -125,9 +129,13 @@ class Denial:
 
 
 class AuthService:
-    def __init__(self, db: Database, clock: Clock, *, max_batch: int = 500) -> None:
+    def __init__(
+        self, db: Database, clock: Clock, *, teams_of: TeamsOf, max_batch: int = 500
+    ) -> None:
         self.db = db
         self.clock = clock
+        # Teams are the catalog's: it says which a user belongs to (auth never imports it).
+        self.teams_of = teams_of
         self.refusals = RefusalLimiter()
         self.sign_in = SignIn(db, clock)
         # The ingest routes' refused keys, audited in group commit on the server's loop.
@@ -206,12 +214,7 @@ class AuthService:
     def _user_out(self, session: Session, user: User) -> UserOut:
         customer = session.get(Customer, user.customer_id)
         assert customer is not None
-        teams = session.scalars(
-            select(Team.slug)
-            .join(TeamMember, TeamMember.team_id == Team.id)
-            .where(TeamMember.user_id == user.id)
-            .order_by(Team.slug)
-        ).all()
+        teams = self.teams_of(session, user.id)
         return UserOut(
             id=user.id,
             email=user.email,
@@ -220,7 +223,7 @@ class AuthService:
             customer=customer.slug,
             time_zone=user.time_zone,
             active=user.active,
-            teams=list(teams),
+            teams=teams,
             created_at=user.created_at,
         )
 

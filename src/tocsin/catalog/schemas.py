@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from tocsin.auth.schemas import StrictModel
+from tocsin.core.schemas import StrictModel
 from tocsin.core.validation import Email, Name, ShortName, Slug
 
 

@@ -30,6 +30,18 @@ from tocsin.core.patching import apply_fields
 from tocsin.db.session import Database, UnitOfWork
 
 
+def team_slugs_of(session: Session, user_id: int) -> list[str]:
+    """The slugs of the teams a user is a member of (a user's answer lists them)."""
+    return list(
+        session.scalars(
+            select(Team.slug)
+            .join(TeamMember, TeamMember.team_id == Team.id)
+            .where(TeamMember.user_id == user_id)
+            .order_by(Team.slug)
+        )
+    )
+
+
 def category_by_name(session: Session, name: str, *, parent_id: int | None) -> Category | None:
     query = select(Category).where(func.lower(Category.name) == name.strip().lower())
     query = query.where(

@@ -11,7 +11,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine
 
-MIGRATIONS = Path(__file__).parent / "migrations"
+# tocsin/migrations: they import every domain's models, so they live above the domains.
+MIGRATIONS = Path(__file__).parent.parent / "migrations"
 
 
 def _config(engine: Engine | None = None) -> Config:

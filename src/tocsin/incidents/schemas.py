@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints, field_validator
 
-from tocsin.auth.schemas import StrictModel
+from tocsin.core.schemas import StrictModel
 from tocsin.core.validation import Email, Moment, Slug, check_visible
 from tocsin.incidents.lifecycle import Action, HoldReason, ResolutionCode, State
 

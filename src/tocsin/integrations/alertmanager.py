@@ -29,7 +29,6 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from tocsin.integrations import registry
 from tocsin.integrations._common import (
     SEVERITY_NAMES,
     SEVERITY_VALUES,
@@ -197,15 +196,13 @@ def check_config(config: Mapping[str, Any]) -> list[FieldError]:
     return []
 
 
-TYPE = registry.register(
-    IntegrationType(
-        name="alertmanager",
-        title="Prometheus Alertmanager",
-        parse=parse,
-        default_config=DEFAULT_CONFIG,
-        check_config=check_config,
-        routes=(ingest_route("alertmanager"),),
-        # Alerts of one notification group (its groupKey) join one incident.
-        default_group_by=("group_key",),
-    )
+TYPE = IntegrationType(
+    name="alertmanager",
+    title="Prometheus Alertmanager",
+    parse=parse,
+    default_config=DEFAULT_CONFIG,
+    check_config=check_config,
+    routes=(ingest_route("alertmanager"),),
+    # Alerts of one notification group (its groupKey) join one incident.
+    default_group_by=("group_key",),
 )

@@ -33,7 +33,6 @@ from email.utils import getaddresses, parsedate_to_datetime
 from html.parser import HTMLParser
 from typing import Any, TypeVar
 
-from tocsin.integrations import registry
 from tocsin.integrations._common import (
     check_severity_config,
     clean_text,
@@ -262,12 +261,10 @@ def check_config(config: Mapping[str, Any]) -> list[FieldError]:
     return check_severity_config(config, "severity")
 
 
-TYPE = registry.register(
-    IntegrationType(
-        name="email",
-        title="E-mail",
-        parse=parse,
-        default_config=DEFAULT_CONFIG,
-        check_config=check_config,
-    )
+TYPE = IntegrationType(
+    name="email",
+    title="E-mail",
+    parse=parse,
+    default_config=DEFAULT_CONFIG,
+    check_config=check_config,
 )

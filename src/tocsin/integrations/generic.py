@@ -52,7 +52,6 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from tocsin.integrations import registry
 from tocsin.integrations._common import (
     SEVERITY_NAMES,
     SEVERITY_VALUES,
@@ -229,13 +228,11 @@ def check_config(config: Mapping[str, Any]) -> list[FieldError]:
     return check_severity_config(config, "default_severity")
 
 
-TYPE = registry.register(
-    IntegrationType(
-        name="generic",
-        title="Generic JSON",
-        parse=parse,
-        default_config=DEFAULT_CONFIG,
-        check_config=check_config,
-        routes=(ingest_route("generic"),),
-    )
+TYPE = IntegrationType(
+    name="generic",
+    title="Generic JSON",
+    parse=parse,
+    default_config=DEFAULT_CONFIG,
+    check_config=check_config,
+    routes=(ingest_route("generic"),),
 )

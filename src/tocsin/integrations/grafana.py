@@ -15,7 +15,6 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from tocsin.integrations import registry
 from tocsin.integrations._common import Errors, load_json, opt_obj, opt_str, path_of
 from tocsin.integrations.alertmanager import DEFAULT_CONFIG, MAX_BODY, check_config, parse_group
 from tocsin.integrations.base import IntegrationType, Parsed, ingest_route
@@ -63,13 +62,11 @@ def _grafana_fields(
     return links, details
 
 
-TYPE = registry.register(
-    IntegrationType(
-        name="grafana",
-        title="Grafana alerting",
-        parse=parse,
-        default_config=DEFAULT_CONFIG,
-        check_config=check_config,
-        routes=(ingest_route("grafana"),),
-    )
+TYPE = IntegrationType(
+    name="grafana",
+    title="Grafana alerting",
+    parse=parse,
+    default_config=DEFAULT_CONFIG,
+    check_config=check_config,
+    routes=(ingest_route("grafana"),),
 )

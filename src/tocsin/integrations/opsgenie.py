@@ -24,7 +24,6 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from tocsin.integrations import registry
 from tocsin.integrations._common import (
     Errors,
     clean_text,
@@ -243,30 +242,27 @@ def _known_action(params: Mapping[str, str], started: float) -> Answer | None:
     return _answer(404, "message", f"Unknown action {action!r}; use close or acknowledge.", started)
 
 
-TYPE = registry.register(
-    IntegrationType(
-        name="opsgenie",
-        title="Opsgenie Alert API",
-        parse=parse,
-        routes=(
-            HttpRoute(
-                path="/v2/alerts",
-                operation_id="opsgenie_create",
-                summary="Opsgenie Alert API: create an alert (alias = dedup key)",
-                description="`Authorization: GenieKey <key>`. Answers 202 "
-                "`{result, took, requestId}`.",
-            ),
-            HttpRoute(
-                path="/v2/alerts/{identifier}/{action}",
-                operation_id="opsgenie_action",
-                summary="Opsgenie Alert API: close or acknowledge by alias or id",
-                description="`action` is `close` or `acknowledge`; `?identifierType=alias|id` "
-                "(default id).",
-                parse=parse_action_request,
-                check_params=_known_action,
-            ),
+TYPE = IntegrationType(
+    name="opsgenie",
+    title="Opsgenie Alert API",
+    parse=parse,
+    routes=(
+        HttpRoute(
+            path="/v2/alerts",
+            operation_id="opsgenie_create",
+            summary="Opsgenie Alert API: create an alert (alias = dedup key)",
+            description="`Authorization: GenieKey <key>`. Answers 202 `{result, took, requestId}`.",
         ),
-        key=KeyFrom(scheme="geniekey", query="apiKey", name="GenieKey"),
-        answers=Answers(accepted=_accepted, refused=_refused, unknown_key=_unknown_key, timed=True),
-    )
+        HttpRoute(
+            path="/v2/alerts/{identifier}/{action}",
+            operation_id="opsgenie_action",
+            summary="Opsgenie Alert API: close or acknowledge by alias or id",
+            description="`action` is `close` or `acknowledge`; `?identifierType=alias|id` "
+            "(default id).",
+            parse=parse_action_request,
+            check_params=_known_action,
+        ),
+    ),
+    key=KeyFrom(scheme="geniekey", query="apiKey", name="GenieKey"),
+    answers=Answers(accepted=_accepted, refused=_refused, unknown_key=_unknown_key, timed=True),
 )

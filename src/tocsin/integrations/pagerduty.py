@@ -23,7 +23,6 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from tocsin.integrations import registry
 from tocsin.integrations._common import (
     Errors,
     load_json,
@@ -201,22 +200,20 @@ def _unknown_key(started: float) -> Answer:
     return _invalid(INVALID, ["'routing_key' is not the key of an enabled PagerDuty integration"])
 
 
-TYPE = registry.register(
-    IntegrationType(
-        name="pagerduty",
-        title="PagerDuty Events API v2",
-        parse=parse,
-        routes=(
-            HttpRoute(
-                path="/v2/enqueue",
-                operation_id="pagerduty_enqueue",
-                summary="PagerDuty Events API v2 (trigger / acknowledge / resolve)",
-                description="Drop-in for PagerDuty's events endpoint: `routing_key` is the "
-                "integration key. Answers 202 `{status, message, dedup_key}` after commit, 400 "
-                "`invalid event` with `errors[]`, 413 over 512 KB.",
-            ),
+TYPE = IntegrationType(
+    name="pagerduty",
+    title="PagerDuty Events API v2",
+    parse=parse,
+    routes=(
+        HttpRoute(
+            path="/v2/enqueue",
+            operation_id="pagerduty_enqueue",
+            summary="PagerDuty Events API v2 (trigger / acknowledge / resolve)",
+            description="Drop-in for PagerDuty's events endpoint: `routing_key` is the "
+            "integration key. Answers 202 `{status, message, dedup_key}` after commit, 400 "
+            "`invalid event` with `errors[]`, 413 over 512 KB.",
         ),
-        key=KeyFrom(scheme=None, query=None, in_body=True, name="routing key"),
-        answers=Answers(accepted=_accepted, refused=_refused, unknown_key=_unknown_key),
-    )
+    ),
+    key=KeyFrom(scheme=None, query=None, in_body=True, name="routing key"),
+    answers=Answers(accepted=_accepted, refused=_refused, unknown_key=_unknown_key),
 )

@@ -1,9 +1,24 @@
-"""The registry of sender types. Each built-in module calls `register` at import."""
+"""The registry of sender types. Each sender's module declares its `TYPE`; the built-in
+ones are registered here, a third-party one by calling `register` with its own."""
 
 from __future__ import annotations
 
+from tocsin.integrations import (
+    alertmanager,
+    email,
+    generic,
+    grafana,
+    opsgenie,
+    pagerduty,
+    suricata,
+    syslog,
+)
 from tocsin.integrations.base import IntegrationType
 
+BUILTINS: tuple[IntegrationType, ...] = tuple(
+    module.TYPE
+    for module in (alertmanager, email, generic, grafana, opsgenie, pagerduty, suricata, syslog)
+)
 _TYPES: dict[str, IntegrationType] = {}
 
 
@@ -20,10 +35,6 @@ def unregister(name: str) -> None:
 
 
 def get(name: str) -> IntegrationType:
-    kind = _TYPES.get(name)
-    if kind is not None:  # the hot path: once loaded, a look-up
-        return kind
-    load_builtins()
     try:
         return _TYPES[name]
     except KeyError:
@@ -32,18 +43,8 @@ def get(name: str) -> IntegrationType:
 
 
 def names() -> list[str]:
-    load_builtins()
     return sorted(_TYPES)
 
 
-def load_builtins() -> None:
-    from tocsin.integrations import (  # noqa: F401 - imported for their registration
-        alertmanager,
-        email,
-        generic,
-        grafana,
-        opsgenie,
-        pagerduty,
-        suricata,
-        syslog,
-    )
+for _kind in BUILTINS:
+    register(_kind)

@@ -29,7 +29,6 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from tocsin.integrations import registry
 from tocsin.integrations._common import (
     Errors,
     kind,
@@ -200,11 +199,9 @@ def _description(evidence: Mapping[str, Any]) -> str:
     return "\n".join(lines)
 
 
-TYPE = registry.register(
-    IntegrationType(
-        name="suricata",
-        title="Suricata EVE JSON",
-        parse=parse,
-        routes=(ingest_route("suricata"),),
-    )
+TYPE = IntegrationType(
+    name="suricata",
+    title="Suricata EVE JSON",
+    parse=parse,
+    routes=(ingest_route("suricata"),),
 )

@@ -39,7 +39,6 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from tocsin.integrations import registry
 from tocsin.integrations._common import clean_text, config_error, parse_time, truncate
 from tocsin.integrations.base import (
     AlertAction,
@@ -379,12 +378,10 @@ def frame(buffer: bytes) -> tuple[list[bytes], bytes]:
     return messages, buffer[pos:]
 
 
-TYPE = registry.register(
-    IntegrationType(
-        name="syslog",
-        title="Syslog (RFC 5424 / RFC 3164)",
-        parse=parse,
-        default_config=DEFAULT_CONFIG,
-        check_config=check_config,
-    )
+TYPE = IntegrationType(
+    name="syslog",
+    title="Syslog (RFC 5424 / RFC 3164)",
+    parse=parse,
+    default_config=DEFAULT_CONFIG,
+    check_config=check_config,
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from tocsin.db.metadata import metadata
+from tocsin.migrations.models import metadata
 
 config = context.config
 connection = config.attributes.get("connection")

@@ -1,4 +1,6 @@
-"""Every model imported once, so the metadata Alembic compares against is complete."""
+"""Every table, for Alembic: each domain's models imported once, so the metadata the
+migrations are compared against is complete. It sits with the migrations, above the
+domains, because the database layer below them may import none of them."""
 
 from __future__ import annotations
 
