@@ -180,10 +180,18 @@ def wait_ready(port: int, path: str, timeout: float = 30.0) -> None:
 
 
 def start(
-    kind: str, url: str, port: int, workers: int = 1, floor_key: str = ""
+    kind: str,
+    url: str,
+    port: int,
+    workers: int = 1,
+    floor_key: str = "",
+    source: Path | None = None,
 ) -> subprocess.Popen[bytes]:
+    """Start a server; `source` (a checkout of another version) serves Tocsin from its own
+    src/ instead of this one's."""
     env = {
         **os.environ,
+        **({"PYTHONPATH": str(source / "src")} if source else {}),
         "TOCSIN_WEB_WORKERS": str(workers),
         "TOCSIN_DATABASE_URL": url,
         "TOCSIN_SECRET_KEY": "bench",
@@ -362,6 +370,10 @@ def bench(db: str, args: argparse.Namespace) -> dict[str, Any]:
     minimal_port, tocsin_port = free_port(), free_port()
     minimal = start("minimal", url, minimal_port, args.workers)
     server = start("tocsin", url, tocsin_port, args.workers)
+    baseline = None
+    if args.baseline:
+        baseline_port = free_port()
+        baseline = start("tocsin", url, baseline_port, args.workers, source=args.baseline)
     floor = None
     if args.floor:
         for old in DATA.glob("floor-bench.db*"):
@@ -372,6 +384,7 @@ def bench(db: str, args: argparse.Namespace) -> dict[str, Any]:
         "minimal_app": [],
         **{p: [] for p in PAYLOADS},
         **({f"floor_{p}": [] for p in PAYLOADS} if floor else {}),
+        **({f"baseline_{p}": [] for p in PAYLOADS} if baseline else {}),
     }
     try:
         wrk(minimal_port, payload="pagerduty", key="", connections=connections, seconds=2)
@@ -403,6 +416,12 @@ def bench(db: str, args: argparse.Namespace) -> dict[str, Any]:
                     )
                 )
             for payload in PAYLOADS:
+                if baseline:  # alternating with this version, so both see the same machine
+                    runs[f"baseline_{payload}"].append(
+                        measure(
+                            url, baseline_port, payload, keys[payload], connections, args.seconds
+                        )
+                    )
                 runs[payload].append(
                     measure(url, tocsin_port, payload, keys[payload], connections, args.seconds)
                 )
@@ -410,10 +429,20 @@ def bench(db: str, args: argparse.Namespace) -> dict[str, Any]:
         if floor:
             stop(floor)
         settle(url)
+        if baseline:
+            settle(url)
+            result["baseline_latency_at_rate"] = asyncio.run(
+                open_loop(
+                    baseline_port, keys["pagerduty"], rate=args.rate, seconds=args.latency_seconds
+                )
+            )
+            settle(url)
         result["latency_at_rate"] = asyncio.run(
             open_loop(tocsin_port, keys["pagerduty"], rate=args.rate, seconds=args.latency_seconds)
         )
     finally:
+        if baseline:
+            stop(baseline)
         stop(minimal)
         stop(server)
         if floor:
@@ -424,6 +453,8 @@ def bench(db: str, args: argparse.Namespace) -> dict[str, Any]:
         result[payload]["ratio_to_minimal"] = round(
             result[payload]["requests_per_s"] / result["minimal_app"]["requests_per_s"], 3
         )
+    for payload in PAYLOADS if baseline else ():
+        result[f"baseline_{payload}"] = median_run(runs[f"baseline_{payload}"], "alerts_per_s")
     for payload in PAYLOADS if floor else ():
         kept = median_run(runs[f"floor_{payload}"], "requests_per_s")
         kept["ratio_to_minimal"] = round(
@@ -500,6 +531,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="also run bench/floor_app.py (the leanest group-commit design) in each round; "
         "SQLite only",
     )
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="a checkout of another version (e.g. `git worktree add /tmp/base main~5`): its "
+        "Tocsin is measured in the same rounds, alternating with this one, on the same database",
+    )
     parser.add_argument("--rate", type=int, default=1000)
     parser.add_argument("--latency-seconds", type=int, default=10)
     args = parser.parse_args(argv)
@@ -536,6 +573,20 @@ def main(argv: Sequence[str] | None = None) -> None:
                     f"(p99 {f['p99']}, ratio {f['ratio_to_minimal']}; "
                     f"rounds: {', '.join(f'{x:,.0f}' for x in f['rounds'])})"
                 )
+        for payload in PAYLOADS if args.baseline else ():
+            b, r = result[f"baseline_{payload}"], result[payload]
+            print(
+                f"  baseline {payload:<13} {b['alerts_per_s']:>8,.0f} alerts/s stored  "
+                f"(p99 {b['p99']}; this version / baseline: "
+                f"{r['alerts_per_s'] / b['alerts_per_s']:.3f}; "
+                f"rounds: {', '.join(f'{x:,.0f}' for x in b['rounds'])})"
+            )
+        if args.baseline:
+            lat = result["baseline_latency_at_rate"]
+            print(
+                f"  baseline at {lat['offered_per_s']:,} alerts/s offered: p50 {lat['p50_ms']} "
+                f"ms, p99 {lat['p99_ms']} ms, max {lat['max_ms']} ms, failures {lat['failures']}"
+            )
         lat = result["latency_at_rate"]
         print(
             f"  at {lat['offered_per_s']:,} alerts/s offered: p50 {lat['p50_ms']} ms, "

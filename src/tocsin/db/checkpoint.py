@@ -2,8 +2,8 @@
 
 SQLite's automatic checkpoint runs inside the commit that takes the WAL past 1,000 pages:
 that writer copies every page back itself, with the loop that answers HTTP requests
-waiting for it. On the ingest path this was about a sixth of an alert's time (measured in
-bench/README.md). So writers here never checkpoint (`wal_autocheckpoint=0`) and this
+waiting for it, and on the ingest path that is a large share of an alert's time. So
+writers here never checkpoint (`wal_autocheckpoint=0`) and this
 thread does, with passive checkpoints. Those never block a writer, and the sqlite3 module
 releases the GIL while one runs, so the copying happens on another core.
 
@@ -14,9 +14,8 @@ began. Under sustained load that moment may never come, so when the log passes
 written since its last pass, a few milliseconds' worth) and the next writer rewinds.
 
 Writers wait for that pass, which ends with the database file's sync, so a log that
-rewinds less often costs less: at 8,192 frames of 1 KB the waits were about 7 µs of an
-alert's 100 µs in process, and letting the log reach 32 MB (32,768 frames of 1 KB)
-raised ingest by about 5% (bench/README.md). The size is set in bytes, so a file with
+rewinds less often costs less; hence a log allowed to reach 32 MB (32,768 frames of
+1 KB) rather than SQLite's usual thousand pages. The size is set in bytes, so a file with
 larger pages does not let its log grow past the size the operator guide gives.
 
 The thread sleeps between passes, exits after `idle_after` seconds without a commit, and

@@ -53,10 +53,9 @@ def _create_private_file(url: str) -> None:
 
 
 # Small pages: a write changes a few rows scattered over many pages (a row in each of a
-# dozen indexes), and SQLite edits, logs and copies back whole pages. With 1 KB pages an
-# alert's write costs a fifth less than with the default 4 KB (ingest +20%), and the
-# filtered incident list on 1,000,000 incidents takes 8.3 ms instead of 6.8
-# (bench/README.md). Only a new file takes it; the operator guide says how to convert.
+# dozen indexes), and SQLite edits, logs and copies back whole pages: smaller pages make an
+# alert's write cheaper, for a somewhat slower scan of long incident lists (both measured
+# by the benchmarks). Only a new file takes it; the operator guide says how to convert.
 SQLITE_PAGE_SIZE = 1024
 # What the WAL file may keep on disk once it starts over. It normally starts over at
 # about 32 MB (db/checkpoint.py: 32,768 pages of 1 KB), so this only

@@ -4,7 +4,7 @@ The writers are generic over what they write: a `write` function takes the items
 batch, stores them in one transaction and answers one result per item (`AlertService.ingest`
 for alerts; the audit of refused ingest keys uses the same loop writer).
 
-A commit per alert caps PostgreSQL near a thousand alerts per second and makes SQLite
+A commit per alert makes every alert wait for its own sync (PostgreSQL) and makes SQLite
 write the same index pages over and over; a commit per batch does neither. Two writers
 share the same batch logic (`write_batch`):
 
@@ -12,8 +12,8 @@ share the same batch logic (`write_batch`):
   loop's own thread. Requests that arrive together are parsed in the same loop
   iterations; once an iteration brings nothing new and the batch is as big as the
   previous one (or 2 ms have passed, or the batch is full), it is written and every
-  request answered. No thread hand-off per request: measured 40% more alerts per second
-  than the writer thread on SQLite.
+  request answered. No thread hand-off per request, and no GIL contention with a writer
+  thread.
 - `BatchWriter`, for callers on other threads (the syslog and SMTP receivers): one writer
   thread drains a queue, up to `max_batch` alerts per transaction.
 
@@ -92,9 +92,8 @@ class LoopBatcher(Generic[T, R]):
         self.write = write
         self.max_batch = max_batch
         # How long a batch may wait for as many requests as the previous one had, once the
-        # requests already there are parsed: a fuller batch costs less per alert (SQLite,
-        # 8 senders: 5.9 -> 7.2 alerts a batch, about +10% alerts/s; PostgreSQL, 32 senders:
-        # about +9%). A lone sender never waits (its previous batch held one request).
+        # requests already there are parsed: a fuller batch costs less per alert. A lone
+        # sender never waits (its previous batch held one request).
         self.patience = patience
         # One queue per event loop: a batch is written and answered on its own loop.
         self._queues: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopQueue[T]] = (

@@ -66,9 +66,8 @@ class Database:
         self.subscribers: list[Subscriber] = []
         # SQLite has one writer at a time anyway (the write lock), so its units of work
         # share one connection kept open, with its driver cursor: taking a connection
-        # from the pool and giving it back cost about 10 µs of an empty transaction's
-        # 23 (ingest +5%, bench/README.md). PostgreSQL's writers run side by side, each
-        # on a connection of its own.
+        # from the pool and giving it back costs nearly as much as an empty transaction.
+        # PostgreSQL's writers run side by side, each on a connection of its own.
         self._keeps_writer = engine.dialect.name == "sqlite"
         self._writer: tuple[Connection, Raw] | None = None
         self._writer_user: UnitOfWork | None = None

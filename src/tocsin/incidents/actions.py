@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
@@ -119,10 +119,43 @@ class IncidentActions:
         if transition.first_response and incident.acknowledged_at is None:
             changes.record("acknowledged_at", None, now.isoformat())
             incident.acknowledged_at = now
+        message = self._action_fields(
+            principal,
+            incident,
+            action,
+            data,
+            changes,
+            now,
+            message,
+            leaving=state,
+            target=transition.target,
+        )
+        changes.record("state", state.value, transition.target.value)
+        incident.state = transition.target.value
+        incident.version += 1
+        incident.updated_at = now
+        self.incidents.log(
+            uow, principal, incident, kind=action.value, changes=changes, message=message
+        )
+
+    @staticmethod
+    def _action_fields(
+        principal: Principal,
+        incident: Incident,
+        action: Action,
+        data: ActionIn,
+        changes: ChangeSet,
+        now: datetime,
+        message: str,
+        *,
+        leaving: State,
+        target: State,
+    ) -> str:
+        """The fields an action sets besides the state; answers the timeline's message."""
         if action is Action.HOLD:
             changes.record("hold_reason", incident.hold_reason, data.reason)
             incident.hold_reason = data.reason
-        elif state is State.ON_HOLD and transition.target is not State.ON_HOLD:
+        elif leaving is State.ON_HOLD and target is not State.ON_HOLD:
             changes.record("hold_reason", incident.hold_reason, None)
             incident.hold_reason = None
         if action is Action.RESOLVE:
@@ -148,13 +181,7 @@ class IncidentActions:
         elif action is Action.CANCEL:
             incident.cancel_reason = data.reason
             message = message or data.reason or ""
-        changes.record("state", state.value, transition.target.value)
-        incident.state = transition.target.value
-        incident.version += 1
-        incident.updated_at = now
-        self.incidents.log(
-            uow, principal, incident, kind=action.value, changes=changes, message=message
-        )
+        return message
 
     @staticmethod
     def _take_ownership(principal: Principal, incident: Incident, changes: ChangeSet) -> None:

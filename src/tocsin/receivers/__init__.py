@@ -20,7 +20,7 @@ from tocsin.receivers.peers import AllowList
 from tocsin.receivers.syslog_server import SyslogReceiver
 from tocsin.settings import Settings
 
-if TYPE_CHECKING:  # aiosmtpd takes ~60 ms to import: only when SMTP is configured
+if TYPE_CHECKING:  # aiosmtpd is slow to import: only when SMTP is configured
     from tocsin.receivers.smtp_server import SmtpReceiver
 
 __all__ = ["Receivers", "SyslogReceiver", "start_receivers"]

@@ -3,7 +3,7 @@
 Why: the console's default queue is "open incidents of a team, P1-P2, newest first" with a
 total. With 1,000,000 incidents the count walked every open row of the team to check its
 priority; with priority in the partial index both the page and the count are answered from
-the index (SQLite 125 ms -> 4 ms, PostgreSQL 12 ms -> 8 ms median, see bench/README.md).
+the index alone.
 
 Revision ID: 0003
 Revises: 0002
