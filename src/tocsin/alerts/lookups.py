@@ -37,31 +37,41 @@ def keys_statement(
 ) -> Statement:
     """The alerts with these keys that are live, or (with `flap_since`) resolved since
     then: one look-up of each key for both questions."""
-    integrations, p1 = raw.any_of("a.integration_id", "bigint", integration_ids)
-    dedup, p2 = raw.any_of("a.dedup_key", "text", keys)
+    integrations, p1 = raw.any_of("integration_id", "bigint", integration_ids)
+    dedup, p2 = raw.any_of("dedup_key", "text", keys)
     sql = (
-        "SELECT a.id, a.integration_id, a.dedup_key, a.incident_id, a.status, a.resolved_at, "
-        "a.summary, a.severity, i.number FROM alerts a "
-        f"LEFT JOIN incidents i ON i.id = a.incident_id WHERE {integrations} AND {dedup} AND "
+        "SELECT id, integration_id, dedup_key, incident_id, status, resolved_at, summary, "
+        f"severity FROM alerts WHERE {integrations} AND {dedup} AND "
     )
-    live = "a." + LIVE_ALERT_SQL
     if flap_since is None:
-        return sql + live, [*p1, *p2], True
-    when = f"({live} OR (a.status = '{AlertStatus.RESOLVED.value}' AND a.resolved_at >= ?))"
-    return sql + when, [*p1, *p2, raw.at(flap_since)], True
+        return sql + LIVE_ALERT_SQL, [*p1, *p2], True
+    resolved = f"status = '{AlertStatus.RESOLVED.value}' AND resolved_at >= ?"
+    return sql + f"({LIVE_ALERT_SQL} OR ({resolved}))", [*p1, *p2, raw.at(flap_since)], True
 
 
-def live_alerts(rows: list[tuple[Any, ...]]) -> dict[Pair, LiveAlert]:
+def live_alerts(raw: Raw, rows: list[tuple[Any, ...]]) -> dict[Pair, LiveAlert]:
+    """The live ones among the rows of `keys_statement`, with their incidents' numbers
+    (looked up only when there are any: a run of new alerts has none)."""
+    live = [row for row in rows if row[4] != AlertStatus.RESOLVED.value]
+    numbers = _numbers(raw, {row[3] for row in live if row[3] is not None})
     return {
         (int(integration_id), str(key)): LiveAlert(
             int(alert_id),
             int(incident_id) if incident_id is not None else None,
-            str(number) if number is not None else None,
+            numbers.get(incident_id) if incident_id is not None else None,
             str(summary),
             str(severity),
         )
-        for alert_id, integration_id, key, incident_id, status, _, summary, severity, number in rows
-        if status != AlertStatus.RESOLVED.value
+        for alert_id, integration_id, key, incident_id, _, _, summary, severity in live
+    }
+
+
+def _numbers(raw: Raw, incident_ids: set[int]) -> dict[int, str]:
+    if not incident_ids:
+        return {}
+    ids, params = raw.any_of("id", "bigint", sorted(incident_ids))
+    return {
+        int(i): str(n) for i, n in raw.rows(f"SELECT id, number FROM incidents WHERE {ids}", params)
     }
 
 
@@ -86,7 +96,7 @@ def look_up(
     answers = raw.together(statements)
     resolved = [(r[1], r[2], r[5]) for r in answers[0] if r[4] == AlertStatus.RESOLVED.value]
     return Found(
-        live=live_alerts(answers[0]),
+        live=live_alerts(raw, answers[0]),
         recent=_recent(raw, resolved, flap_windows, now),
         targets=group_result(raw, answers[-1], wanted, now) if group else {},
     )

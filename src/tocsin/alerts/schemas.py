@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
+from tocsin.alerts.states import AlertStatus
 from tocsin.core.bounded import storable_data
 from tocsin.core.schemas import StrictModel
 from tocsin.core.validation import Moment, Name, Slug
@@ -115,7 +116,7 @@ class AlertOut(BaseModel):
     id: int
     integration: str
     dedup_key: str
-    status: Literal["triggered", "acknowledged", "resolved", "suppressed"]
+    status: AlertStatus
     summary: str
     severity: str
     source: str | None

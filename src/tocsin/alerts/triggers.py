@@ -340,7 +340,7 @@ def _repeat_lost(run: _Run, lost: list[_New]) -> None:
     """Keys another writer claimed meanwhile are repeats of its alerts."""
     ids = sorted({n.item.integration.id for n in lost})
     sql, params, _ = keys_statement(run.raw, ids, sorted({n.key for n in lost}), None)
-    live = live_alerts(run.raw.rows(sql, params))
+    live = live_alerts(run.raw, run.raw.rows(sql, params))
     for new in lost:
         alert = live.get(new.pair)
         if alert is None:  # claimed and resolved again meanwhile: the batch is retried

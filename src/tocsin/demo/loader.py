@@ -46,6 +46,7 @@ from tocsin.demo.people import (
 )
 from tocsin.demo.planner import HISTORY_DAYS, Planner
 from tocsin.demo.story import Op, Step, timeline
+from tocsin.incidents.lifecycle import OPEN_STATE_VALUES
 from tocsin.incidents.models import Incident, TimelineEntry
 from tocsin.incidents.schemas import ActionIn, IncidentIn, IncidentPatch, NoteIn
 
@@ -91,7 +92,7 @@ class DemoReport:
 
     @property
     def open(self) -> int:
-        return sum(self.states[s] for s in ("new", "assigned", "in_progress", "on_hold"))
+        return sum(self.states[s] for s in OPEN_STATE_VALUES)
 
     def summary(self) -> str:
         if self.already_loaded:

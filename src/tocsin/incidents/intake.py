@@ -25,17 +25,13 @@ _INCIDENT_COLUMNS: Columns = (
     ("type", "text"),
     ("title", "text"),
     ("description", "text"),
-    ("category_id", "bigint"),
-    ("subcategory_id", "bigint"),
     ("service_id", "bigint"),
     ("requester_id", "bigint"),
     ("team_id", "bigint"),
-    ("assignee_id", "bigint"),
     ("impact", "int"),
     ("urgency", "int"),
     ("priority", "int"),
     ("priority_overridden", "bool"),
-    ("priority_reason", "text"),
     ("tags", "json"),
     ("major", "bool"),
     ("state", "text"),
@@ -44,6 +40,14 @@ _INCIDENT_COLUMNS: Columns = (
     ("version", "int"),
     ("opened_at", "timestamptz"),
     ("updated_at", "timestamptz"),
+)
+# What only a person sets (an alert's incident leaves them empty): written only when one of
+# the incidents has one, so a run of alerts binds no column it leaves empty.
+_PERSON_COLUMNS: Columns = (
+    ("category_id", "bigint"),
+    ("subcategory_id", "bigint"),
+    ("assignee_id", "bigint"),
+    ("priority_reason", "text"),
     ("created_by_id", "bigint"),
 )
 TIMELINE_COLUMNS: Columns = (
@@ -114,25 +118,31 @@ def initial_state(spec: NewIncident) -> State:
 def created_changes(spec: NewIncident, *, title: str, priority: int, state: str) -> dict[str, Any]:
     """The "created" entry's changes: every field the incident starts with, [None, value]."""
     labels = spec.labels
-    values: dict[str, Any] = {
-        "title": title,
-        "type": spec.type,
-        "customer": labels.customer,
-        "service": labels.service,
-        "requester": labels.requester,
-        "team": labels.team,
-        "assignee": labels.assignee,
-        "impact": spec.impact,
-        "urgency": spec.urgency,
-        "priority": priority,
-        "category": labels.category,
-        "subcategory": labels.subcategory,
-        "tags": spec.tags or None,
-        "major": spec.major or None,
-        "state": state,
-        "opened_at": spec.opened_at.isoformat() if spec.opened_at else None,
-    }
-    return {key: [None, value] for key, value in values.items() if value is not None}
+    changes: dict[str, Any] = {"title": [None, title], "type": [None, spec.type]}
+    for name, value in (
+        ("customer", labels.customer),
+        ("service", labels.service),
+        ("requester", labels.requester),
+        ("team", labels.team),
+        ("assignee", labels.assignee),
+    ):
+        if value is not None:
+            changes[name] = [None, value]
+    changes["impact"] = [None, spec.impact]
+    changes["urgency"] = [None, spec.urgency]
+    changes["priority"] = [None, priority]
+    if labels.category is not None:
+        changes["category"] = [None, labels.category]
+    if labels.subcategory is not None:
+        changes["subcategory"] = [None, labels.subcategory]
+    if spec.tags:
+        changes["tags"] = [None, spec.tags]
+    if spec.major:
+        changes["major"] = [None, True]
+    changes["state"] = [None, state]
+    if spec.opened_at is not None:
+        changes["opened_at"] = [None, spec.opened_at.isoformat()]
+    return changes
 
 
 def timeline_row(
@@ -158,26 +168,36 @@ def timeline_row(
     )
 
 
-def _row(raw: Raw, spec: NewIncident, number: str, priority: int, now: datetime) -> tuple[Any, ...]:
-    """The incident's values in `_INCIDENT_COLUMNS` order."""
-    stamp = raw.at(now)
+def _person_fields(spec: NewIncident) -> tuple[Any, ...]:
+    """The `_PERSON_COLUMNS` values."""
     return (
+        spec.category_id,
+        spec.subcategory_id,
+        spec.assignee_id,
+        spec.priority_reason if spec.priority is not None else None,
+        spec.principal.user_id or None,
+    )
+
+
+def _row(
+    raw: Raw, spec: NewIncident, number: str, priority: int, now: datetime, *, person: bool
+) -> tuple[Any, ...]:
+    """The incident's values in `_INCIDENT_COLUMNS` order, then (`person`) the
+    `_PERSON_COLUMNS` values."""
+    stamp = raw.at(now)
+    row = (
         number,
         spec.customer_id,
         spec.type,
         spec.title[:TITLE_MAX],
         spec.description,
-        spec.category_id,
-        spec.subcategory_id,
         spec.service_id,
         spec.requester_id,
         spec.team_id,
-        spec.assignee_id,
         spec.impact,
         spec.urgency,
         priority,
         raw.flag(spec.priority is not None),
-        spec.priority_reason if spec.priority is not None else None,
         json_text(spec.tags),
         raw.flag(spec.major),
         initial_state(spec).value,
@@ -186,8 +206,8 @@ def _row(raw: Raw, spec: NewIncident, number: str, priority: int, now: datetime)
         1,
         raw.at(spec.opened_at) if spec.opened_at else stamp,
         stamp,
-        spec.principal.user_id or None,
     )
+    return row + _person_fields(spec) if person else row
 
 
 def open_incidents(
@@ -207,24 +227,27 @@ def open_incidents(
         return []
     raw = uow.raw
     first = counters.take(raw, "incident", len(specs))
+    person = any(any(v is not None for v in _person_fields(spec)) for spec in specs)
     rows = []
     for offset, spec in enumerate(specs):
         priority = spec.priority
         if priority is None:
             priority = derive_priority(matrix, impact=spec.impact, urgency=spec.urgency)
-        rows.append(_row(raw, spec, format_number(first + offset), priority, now))
+        number = format_number(first + offset)
+        rows.append(_row(raw, spec, number, priority, now, person=person))
+    columns = (*_INCIDENT_COLUMNS, *_PERSON_COLUMNS) if person else _INCIDENT_COLUMNS
     # RETURNING's order is not promised: the ids are matched by number.
     by_number = {
         str(number): int(incident_id)
         for incident_id, number in raw.insert(
-            "incidents", _INCIDENT_COLUMNS, rows, suffix=" RETURNING id, number"
+            "incidents", columns, rows, suffix=" RETURNING id, number"
         )
     }
     opened = [(by_number[row[0]], row[0]) for row in rows]
     _shares(raw, specs, opened)
     entries = []
     for spec, row, (incident_id, number) in zip(specs, rows, opened, strict=True):
-        changes = created_changes(spec, title=row[3], priority=row[13], state=row[18])
+        changes = created_changes(spec, title=row[3], priority=row[10], state=row[14])
         message = spec.message or f"Opened {number}"
         entries.append(
             timeline_row(raw, incident_id, raw.at(now), spec.principal, "created", changes, message)
