@@ -23,9 +23,8 @@ from tocsin.auth.models import Customer
 from tocsin.auth.principal import Principal
 from tocsin.auth.roles import Permission
 from tocsin.auth.secrets import token_digest
-from tocsin.auth.service import named_customer_id, owning_customer_id
 from tocsin.catalog.models import Service, Team
-from tocsin.catalog.resolve import service_by_slug, team_by_slug
+from tocsin.catalog.resolve import service_and_customer, service_by_slug, team_by_slug
 from tocsin.core.clock import Clock
 from tocsin.core.errors import NotFound, ValidationFailed
 from tocsin.core.ids import as_id
@@ -125,23 +124,8 @@ class IntegrationService:
         key = new_key()
         with self.db.unit_of_work() as uow:
             s = uow.session
-            # The customer named picks the service among those sharing its slug; without
-            # one, the service decides the customer.
-            named = named_customer_id(s, principal, data.customer)
-            service = (
-                service_by_slug(s, principal, data.service, customer_id=named, field="service")
-                if data.service
-                else None
-            )
-            customer = s.get(
-                Customer,
-                owning_customer_id(
-                    s,
-                    principal,
-                    slug=data.customer,
-                    service_customer_id=service.customer_id if service else None,
-                ),
-            )
+            service, customer_id = service_and_customer(s, principal, data.service, data.customer)
+            customer = s.get(Customer, customer_id)
             assert customer is not None
             team = (
                 team_by_slug(s, principal, data.team, customer_id=customer.id, field="team")

@@ -26,9 +26,8 @@ from tocsin.alerts.states import ALL as ALL_STATUSES
 from tocsin.auth.models import Customer
 from tocsin.auth.principal import Principal
 from tocsin.auth.roles import Permission
-from tocsin.auth.service import named_customer_id, owning_customer_id
 from tocsin.catalog.models import Service
-from tocsin.catalog.resolve import service_by_slug
+from tocsin.catalog.resolve import service_and_customer
 from tocsin.core.clock import Clock
 from tocsin.core.errors import NotFound, ValidationFailed
 from tocsin.core.ids import as_id, is_number
@@ -233,26 +232,7 @@ class AlertService:
             raise ValidationFailed("A daily window must be shorter than a day.", field="end")
         with self.db.unit_of_work() as uow:
             s = uow.session
-            # The customer named picks the service among those sharing its slug (its own,
-            # else the provider's, which serves every customer); without one, the service
-            # decides the customer.
-            service = (
-                service_by_slug(
-                    s,
-                    principal,
-                    data.service,
-                    customer_id=named_customer_id(s, principal, data.customer),
-                    field="service",
-                )
-                if data.service
-                else None
-            )
-            customer_id = owning_customer_id(
-                s,
-                principal,
-                slug=data.customer,
-                service_customer_id=service.customer_id if service else None,
-            )
+            service, customer_id = service_and_customer(s, principal, data.service, data.customer)
             row = MaintenanceWindow(
                 customer_id=customer_id,
                 service_id=service.id if service else None,

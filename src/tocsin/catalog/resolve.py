@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from tocsin.auth.models import Customer
 from tocsin.auth.principal import Principal
-from tocsin.auth.service import default_customer
+from tocsin.auth.service import default_customer, named_customer_id, owning_customer_id
 from tocsin.catalog.models import Service, Team
 from tocsin.core.errors import NotFound, ValidationFailed
 
@@ -39,6 +39,32 @@ def service_by_slug(
 ) -> Service:
     """The service `slug` names; see `_resolve` for the rule."""
     return _resolve(session, principal, Service, "service", slug, customer_id, field)
+
+
+def service_and_customer(
+    session: Session, principal: Principal, service: str | None, customer: str | None
+) -> tuple[Service | None, int]:
+    """The service a new record names and the customer it belongs to: the customer named
+    picks the service among those sharing its slug; without one, the service decides the
+    customer (else the caller's own)."""
+    found = (
+        service_by_slug(
+            session,
+            principal,
+            service,
+            customer_id=named_customer_id(session, principal, customer),
+            field="service",
+        )
+        if service
+        else None
+    )
+    customer_id = owning_customer_id(
+        session,
+        principal,
+        slug=customer,
+        service_customer_id=found.customer_id if found else None,
+    )
+    return found, customer_id
 
 
 def _resolve(

@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 from tocsin.auth.models import Customer, User
 from tocsin.auth.principal import Principal
 from tocsin.auth.roles import Permission
-from tocsin.auth.service import named_customer_id, owning_customer_id, user_by_ref
+from tocsin.auth.service import user_by_ref
 from tocsin.catalog.models import Category, Service, Team
-from tocsin.catalog.resolve import service_by_slug
+from tocsin.catalog.resolve import service_and_customer, service_by_slug
 from tocsin.catalog.service import category_by_name
 from tocsin.core.clock import Clock
 from tocsin.core.errors import Conflict, PermissionDenied, StaleVersion, ValidationFailed
@@ -228,25 +228,7 @@ class IncidentService:
     def _new_incident(self, s: Session, principal: Principal, data: IncidentIn) -> NewIncident:
         """The reported incident, its references resolved and checked: `open_incidents`
         writes it, as it writes the incidents alerts open."""
-        # The customer named picks the service among those sharing its slug; without one,
-        # the service decides the customer.
-        service = (
-            service_by_slug(
-                s,
-                principal,
-                data.service,
-                customer_id=named_customer_id(s, principal, data.customer),
-                field="service",
-            )
-            if data.service
-            else None
-        )
-        customer_id = owning_customer_id(
-            s,
-            principal,
-            slug=data.customer,
-            service_customer_id=service.customer_id if service else None,
-        )
+        service, customer_id = service_and_customer(s, principal, data.service, data.customer)
         if data.requester and not principal.is_requester:
             requester: User | None = user_by_ref(s, principal, data.requester)
         else:
