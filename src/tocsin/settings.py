@@ -81,6 +81,36 @@ class Settings(BaseSettings):
     inbound_smtp_host: str = "127.0.0.1"
     # Alerts written per transaction at most (group commit).
     ingest_max_batch: int = Field(default=500, ge=1, le=10_000)
+    # Outbound e-mail: smtp://user:pass@host:587?starttls=true, or smtps://host:465 for TLS
+    # from the first byte. Empty: e-mail notifications wait (and are listed as failing).
+    mail_url: str = Field(default="", repr=False)
+    mail_from: str = "Tocsin <tocsin@localhost>"
+    # Where replies to notification e-mails go ("ack" / "resolve" in a reply acts): the
+    # address of an `email` integration, served by the inbound SMTP receiver.
+    mail_reply_to: str = ""
+    # A CA bundle to trust for the mail server's certificate (a private CA); empty: the
+    # system's trust store.
+    mail_ca_file: str = ""
+    # Outbound HTTP (webhooks, Slack, Teams, SMS gateway, ntfy) refuses loopback,
+    # link-local and private addresses unless listed: comma-separated hosts or CIDR blocks.
+    outbound_allow: str = ""
+    outbound_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    # SMS through an HTTP gateway speaking Twilio's REST API (Twilio itself, or a
+    # compatible one): https://api.twilio.com, the account SID, its token and the sender.
+    sms_gateway_url: str = ""
+    sms_account_sid: str = ""
+    sms_auth_token: str = Field(default="", repr=False)
+    sms_from: str = ""
+    # How often the notification loop looks for new incident events and due deliveries
+    # (a process also wakes it at once when it commits an event itself).
+    paging_interval_seconds: float = Field(default=0.5, gt=0, le=60)
+    # A lease not renewed for this long is taken over by another process (a crashed
+    # holder's duties resume after at most this long).
+    engine_lease_seconds: float = Field(default=60.0, ge=1, le=3600)
+    # Share of an SLA target at which the warning is sent.
+    sla_warn_at: float = Field(default=0.75, gt=0, lt=1)
+    # Acknowledge / resolve links in notifications stay valid this long.
+    action_link_hours: float = Field(default=24.0, gt=0, le=24 * 30)
     metrics_token: str = Field(
         default="",
         description="Bearer token /metrics requires; set, /metrics also publishes business "

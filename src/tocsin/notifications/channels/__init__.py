@@ -1,0 +1,1 @@
+"""Notification channels: e-mail, webhook, Slack, Teams, SMS, ntfy; each only transports."""
