@@ -186,6 +186,7 @@ def start(
     workers: int = 1,
     floor_key: str = "",
     source: Path | None = None,
+    env: dict[str, str] | None = None,
 ) -> subprocess.Popen[bytes]:
     """Start a server; `source` (a checkout of another version) serves Tocsin from its own
     src/ instead of this one's."""
@@ -197,6 +198,7 @@ def start(
         "TOCSIN_SECRET_KEY": "bench",
         "TOCSIN_ENGINE_ENABLED": "false",
         "TOCSIN_LOG_LEVEL": "WARNING",
+        **(env or {}),
     }
     if kind in ("minimal", "floor"):
         env["FLOOR_DB"] = str(DATA / "floor-bench.db")

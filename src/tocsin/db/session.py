@@ -64,6 +64,9 @@ class Database:
         self.checkpointer = _checkpointer(engine, path, self.write_lock)
         self.clock = clock
         self.subscribers: list[Subscriber] = []
+        # Called after a transaction that recorded events committed: the engine wakes
+        # its notification loop, so a page does not wait for the next poll.
+        self.after_commit: list[Callable[[], None]] = []
         # SQLite has one writer at a time anyway (the write lock), so its units of work
         # share one connection kept open, with its driver cursor: taking a connection
         # from the pool and giving it back costs nearly as much as an empty transaction.
@@ -243,6 +246,9 @@ class UnitOfWork:
                 subscriber(self.raw, self.events)
         self.connection.commit()
         self._committed = True
+        if self.events:
+            for hook in self.db.after_commit:
+                hook()
         if self.db.checkpointer is not None:
             self.db.checkpointer.committed()
 

@@ -8,7 +8,7 @@ import socket
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from tocsin.audit.checkpoints import write_checkpoint
 from tocsin.bootstrap import Tocsin
@@ -37,30 +37,62 @@ def default_modules(app: Tocsin) -> list[Module]:
     ]
 
 
+def paging_modules(app: Tocsin) -> list[Module]:
+    """The notification loop's duties, in the order one pass needs them: events become
+    SLA clock moves and escalation runs, due steps become pages, pages are sent."""
+    return [
+        Module("outbox", app.paging.dispatch),
+        Module("sla", app.paging.watch_sla),
+        Module("escalation", app.paging.escalate),
+        Module("deliveries", app.deliveries.send_due),
+    ]
+
+
 class Engine:
+    """Two loops: the notification loop (paging_modules) every
+    TOCSIN_PAGING_INTERVAL_SECONDS and at once when this process commits an event, and
+    the housekeeping loop (default_modules) every TOCSIN_ENGINE_INTERVAL_SECONDS."""
+
     def __init__(
-        self, app: Tocsin, modules: list[Module] | None = None, holder: str | None = None
+        self,
+        app: Tocsin,
+        modules: list[Module] | None = None,
+        holder: str | None = None,
+        *,
+        paging: list[Module] | None = None,
     ) -> None:
         self.app = app
         self.modules = modules if modules is not None else default_modules(app)
+        self.paging = paging if paging is not None else paging_modules(app)
         self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
-        self.lease_ttl = timedelta(seconds=max(60.0, app.settings.engine_interval_seconds * 3))
+        self.lease_ttl = timedelta(
+            seconds=max(
+                app.settings.engine_lease_seconds,
+                app.settings.engine_interval_seconds * 3,
+                app.settings.paging_interval_seconds * 3,
+            )
+        )
         self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._wake = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._held: dict[str, datetime] = {}  # lease name -> until when this process holds it
 
     def tick(self) -> dict[str, int]:
+        """One pass of both loops (tests drive the engine with it)."""
+        done = self._run(self.modules)
+        done.update(self._run(self.paging))
+        self._process_duties()
+        return done
+
+    def notify(self) -> int:
+        """One pass of the notification loop."""
+        return sum(self._run(self.paging).values())
+
+    def _run(self, modules: list[Module]) -> dict[str, int]:
         """Run each module whose lease this process holds; returns what each did."""
         done: dict[str, int] = {}
-        for module in self.modules:
-            with self.app.db.unit_of_work() as uow:
-                won = try_acquire(
-                    uow.session,
-                    name=module.name,
-                    holder=self.holder,
-                    now=self.app.clock.now(),
-                    ttl=self.lease_ttl,
-                )
-            if not won:
+        for module in modules:
+            if not self._holds(module.name):
                 continue
             try:
                 done[module.name] = module.run()
@@ -72,8 +104,26 @@ class Engine:
                     "engine module acted",
                     extra={"engine_module": module.name, "count": done[module.name]},
                 )
-        self._process_duties()
         return done
+
+    def _holds(self, name: str) -> bool:
+        """Whether this process holds the lease `name`, taking or renewing it in the
+        database only when it is not held or half its time is gone: the notification
+        loop runs several times a second, and a lease write each time would be most of
+        what an idle loop costs."""
+        now = self.app.clock.now()
+        held_until = self._held.get(name)
+        if held_until is not None and held_until - now > self.lease_ttl / 2:
+            return True
+        with self.app.db.unit_of_work() as uow:
+            won = try_acquire(
+                uow.session, name=name, holder=self.holder, now=now, ttl=self.lease_ttl
+            )
+        if won:
+            self._held[name] = now + self.lease_ttl
+        else:
+            self._held.pop(name, None)
+        return won
 
     def _process_duties(self) -> None:
         """Duties of this process's own memory, so under no lease: every process that
@@ -87,17 +137,38 @@ class Engine:
         interval = self.app.settings.engine_interval_seconds
         log.info(
             "engine started",
-            extra={"holder": self.holder, "modules": [m.name for m in self.modules]},
+            extra={
+                "holder": self.holder,
+                "modules": [m.name for m in self.modules + self.paging],
+            },
         )
         while not self._stop.is_set():
-            self.tick()
+            self._run(self.modules)
+            self._process_duties()
             self._stop.wait(interval)
 
+    def run_paging(self) -> None:
+        interval = self.app.settings.paging_interval_seconds
+        while not self._stop.is_set():
+            self._wake.clear()
+            busy = self.notify()
+            if not busy:
+                self._wake.wait(interval)
+
+    def wake(self) -> None:
+        self._wake.set()
+
     def start(self) -> None:
-        self._thread = threading.Thread(target=self.run_forever, name="tocsin-engine", daemon=True)
-        self._thread.start()
+        self.app.db.after_commit.append(self.wake)
+        for name, target in (("tocsin-engine", self.run_forever), ("tocsin-paging", self.run_paging)):
+            thread = threading.Thread(target=target, name=name, daemon=True)
+            thread.start()
+            self._threads.append(thread)
 
     def stop(self) -> None:
         self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
+        self._wake.set()
+        if self.wake in self.app.db.after_commit:
+            self.app.db.after_commit.remove(self.wake)
+        for thread in self._threads:
+            thread.join(timeout=10)

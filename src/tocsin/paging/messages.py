@@ -1,0 +1,81 @@
+"""What a page says: subject and text per event, from the incident and the event."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from tocsin.paging.snapshot import IncidentSnapshot
+
+# Event kinds (incident.<kind>) and how a message names them.
+_HEADLINES = {
+    "created": "New incident",
+    "paged": "Paged",
+    "escalated": "Escalated",
+    "acknowledge": "Acknowledged",
+    "assign": "Assigned",
+    "start": "Work started",
+    "hold": "On hold",
+    "resume": "Resumed",
+    "resolve": "Resolved",
+    "close": "Closed",
+    "reopen": "Reopened",
+    "cancel": "Cancelled",
+    "updated": "Updated",
+    "comment": "New comment",
+    "sla_warning": "SLA warning",
+    "sla_breached": "SLA breached",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """A message before it has a delivery id (and the links that depend on it)."""
+
+    topic: str
+    subject: str
+    body: str
+    incident: dict[str, Any]
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+def incident_url(base_url: str, number: str) -> str:
+    return f"{base_url.rstrip('/')}/incidents/{number}"
+
+
+def draft(
+    snapshot: IncidentSnapshot,
+    *,
+    topic: str,
+    base_url: str,
+    text: str = "",
+    data: dict[str, Any] | None = None,
+) -> Draft:
+    """The message about `snapshot` for the event `topic` (incident.<kind>); `text` is
+    the event's own sentence (its timeline message)."""
+    kind = topic.removeprefix("incident.")
+    headline = _HEADLINES.get(kind, kind.replace("_", " ").capitalize())
+    subject = f"[{snapshot.number}] P{snapshot.priority} {snapshot.title}"
+    if kind != "created":
+        subject = f"{headline}: {subject}"
+    lines = [f"{headline}: {snapshot.number} (P{snapshot.priority}) {snapshot.title}"]
+    if text:
+        lines.append(text)
+    where = ", ".join(
+        f"{name} {value}"
+        for name, value in (
+            ("customer", snapshot.customer),
+            ("service", snapshot.service),
+            ("team", snapshot.team),
+            ("assignee", snapshot.assignee),
+        )
+        if value
+    )
+    lines.append(f"State {snapshot.state.replace('_', ' ')}; {where}.")
+    return Draft(
+        topic=topic,
+        subject=subject,
+        body="\n".join(lines),
+        incident=snapshot.as_message(incident_url(base_url, snapshot.number)),
+        data={"event": topic, **(data or {})},
+    )
