@@ -27,14 +27,13 @@ from typing import Any
 from aiosmtpd.controller import Controller
 
 sys.path.insert(0, str(Path(__file__).parent))
-from ingest import RESULTS, fresh_database, free_port, start, stop  # noqa: E402
-
-from tocsin.auth.principal import system_principal  # noqa: E402
-from tocsin.auth.roles import Role  # noqa: E402
-from tocsin.auth.schemas import UserIn  # noqa: E402
-from tocsin.auth.service import default_customer  # noqa: E402
-from tocsin.bootstrap import build  # noqa: E402
-from tocsin.settings import Settings  # noqa: E402
+from ingest import RESULTS, free_port, fresh_database, start, stop
+from tocsin.auth.principal import system_principal
+from tocsin.auth.roles import Role
+from tocsin.auth.schemas import UserIn
+from tocsin.auth.service import default_customer
+from tocsin.bootstrap import build
+from tocsin.settings import Settings
 
 SUBJECT = re.compile(rb"^Subject: .*?bench-(\w+)-(\d+)", re.MULTILINE)
 
@@ -82,7 +81,7 @@ def api(port: int, token: str, path: str, body: dict[str, Any]) -> dict[str, Any
         headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
         method="POST",
     )
-    with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310 (127.0.0.1)
+    with urllib.request.urlopen(request, timeout=10) as answer:
         result: dict[str, Any] = json.loads(answer.read())
         return result
 
@@ -166,7 +165,12 @@ def bench(db: str, rate: int, seconds: int, wait: float) -> dict[str, Any]:
             "/api/v1/services",
             {"name": "Bench", "slug": "bench", "escalation_policy": "bench"},
         )
-        key = api(port, token, "/api/v1/integrations", {"type": "pagerduty", "name": "bench", "service": "bench"})["key"]
+        key = api(
+            port,
+            token,
+            "/api/v1/integrations",
+            {"type": "pagerduty", "name": "bench", "service": "bench"},
+        )["key"]
         run = uuid.uuid4().hex[:8]
         due_at = asyncio.run(send(port, key, run, rate, seconds))
         deadline = time.perf_counter() + wait

@@ -55,6 +55,10 @@ KIND_LABELS = {
     "cancel": "cancelled",
     "work_note": "added a work note",
     "comment": "commented",
+    "paged": "paged the on-call",
+    "escalated": "escalated",
+    "sla_warning": "warned: SLA at risk",
+    "sla_breached": "recorded an SLA breach",
 }
 
 
