@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import secrets
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
@@ -26,6 +27,8 @@ from tocsin.db.session import Database, Subscriber
 from tocsin.incidents.actions import IncidentActions
 from tocsin.incidents.service import IncidentService
 from tocsin.notifications.outbox import enqueue_events
+from tocsin.paging.link_actions import LinkActions
+from tocsin.paging.links import ActionLinks
 from tocsin.settings import Settings
 
 log = logging.getLogger("tocsin")
@@ -48,6 +51,9 @@ class Tocsin:
     # the audit chain's HMAC key (TOCSIN_AUDIT_KEY, or derived from the secret): never
     # stored in the database, or a writer of the database could rewrite the chain
     audit_key: bytes = field(repr=False)
+    # signed acknowledge / resolve links in notifications, and what opening one does
+    action_links: ActionLinks = field(repr=False)
+    link_actions: LinkActions = field(repr=False)
 
     def migrate(self) -> None:
         """Bring the schema up to date, then seal the audit chain if it is not. Entries
@@ -106,6 +112,9 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Tocsin:
     batch = settings.ingest_max_batch
     alerts = AlertService(db, clock, actions, matrix=settings.priority_matrix, max_batch=batch)
     auth = AuthService(db, clock, teams_of=team_slugs_of, max_batch=batch)
+    links = ActionLinks(
+        secret_key, clock, settings.base_url, timedelta(hours=settings.action_link_hours)
+    )
     return Tocsin(
         settings=settings,
         clock=clock,
@@ -118,4 +127,6 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Tocsin:
         alerts=alerts,
         secret_key=secret_key,
         audit_key=key,
+        action_links=links,
+        link_actions=LinkActions(db, links, actions),
     )

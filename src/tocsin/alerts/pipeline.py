@@ -19,14 +19,22 @@ from tocsin.alerts.models import Alert
 from tocsin.alerts.states import LIVE, OPEN_INCIDENT, AlertStatus
 from tocsin.alerts.triggers import trigger_run
 from tocsin.auth.models import User
+from tocsin.auth.principal import Principal
+from tocsin.auth.roles import Permission
 from tocsin.auth.service import principal_for
 from tocsin.core.ids import as_id
 from tocsin.db.session import UnitOfWork
 from tocsin.incidents.actions import IncidentActions
-from tocsin.incidents.lifecycle import Action, ResolutionCode, State
+from tocsin.incidents.lifecycle import Action, ResolutionCode, State, plan
 from tocsin.incidents.models import Incident, IncidentNote
 from tocsin.incidents.schemas import ActionIn
 from tocsin.integrations.base import AlertAction, NormalizedAlert
+
+# A mail reply's command (integrations.email) -> the action, and the outcome it answers.
+REPLY_ACTIONS: dict[object, tuple[Action, str]] = {
+    "acknowledge": (Action.ACKNOWLEDGE, "acknowledged"),
+    "resolve": (Action.RESOLVE, "resolved"),
+}
 
 
 class Pipeline:
@@ -99,6 +107,10 @@ class Pipeline:
             return None  # unknown or another customer's number: treat as a new report
         reporter = self._reporter(uow, integration, alert)
         principal = principal_for(s, reporter) if reporter else self.ctx.robot(integration)
+        if reporter is not None:
+            acted = self._reply_action(uow, integration, alert, incident, principal)
+            if acted is not None:
+                return acted
         body = alert.description.strip() or alert.summary
         author = principal.actor
         note = IncidentNote(
@@ -121,6 +133,43 @@ class Pipeline:
             extra={"note_id": note.id, "via": integration.name},
         )
         return Outcome("commented", alert.dedup_key, incident.id, incident.number)
+
+    def _reply_action(
+        self,
+        uow: UnitOfWork,
+        integration: IntegrationRef,
+        alert: NormalizedAlert,
+        incident: Incident,
+        principal: Principal,
+    ) -> Outcome | None:
+        """A reply whose first line is "ack" or "resolve", from someone who may work the
+        incident, acts as them; None (a comment, then) when it asks nothing they can do."""
+        command = alert.details.get("command")
+        if command not in REPLY_ACTIONS or not principal.can(Permission.INCIDENT_WORK):
+            return None
+        action, result = REPLY_ACTIONS[command]
+        if not principal.sees_customer(incident.customer_id):
+            return None
+        if plan(State(incident.state), action) is None:
+            return None
+        data = (
+            ActionIn(
+                resolution_code=ResolutionCode.SOLVED_PERMANENTLY,
+                resolution_notes="Resolved by e-mail reply",
+            )
+            if action is Action.RESOLVE
+            else ActionIn()
+        )
+        verb = "Acknowledged" if action is Action.ACKNOWLEDGE else "Resolved"
+        self.ctx.actions.apply(
+            uow,
+            principal,
+            incident,
+            action,
+            data,
+            message=f"{verb} by e-mail reply (to {integration.name})",
+        )
+        return Outcome(result, alert.dedup_key, incident.id, incident.number)
 
     def _reporter(
         self, uow: UnitOfWork, integration: IntegrationRef, alert: NormalizedAlert

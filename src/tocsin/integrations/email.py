@@ -17,7 +17,9 @@ the first incident number in the Subject (``INC`` and seven digits, e.g.
 "Re: [INC0001234] Printer on fire"); severity = config ``severity`` (default "warning");
 labels {from, to} (addresses in lower case; ``to`` lists the To and Cc addresses, comma
 separated); details {attachments: [{filename, content_type, size}]} when there are
-attachments; occurred_at = the Date header.
+attachments, and {command: "acknowledge" | "resolve"} when a reply's first non-empty line is
+"ack", "acknowledge", "resolve" or "resolved" (any case, punctuation after it ignored);
+occurred_at = the Date header.
 """
 
 from __future__ import annotations
@@ -55,6 +57,13 @@ MAX_DESCRIPTION = 100_000
 DEFAULT_CONFIG: dict[str, Any] = {"severity": "warning"}
 INCIDENT_NUMBER = re.compile(r"(?<![A-Za-z0-9])INC\d{7}(?!\d)", re.IGNORECASE)
 _AUTO_PRECEDENCE = {"bulk", "junk", "auto_reply"}
+# A reply's first line that asks for an action, and the action it asks for.
+REPLY_COMMANDS = {
+    "ack": "acknowledge",
+    "acknowledge": "acknowledge",
+    "resolve": "resolve",
+    "resolved": "resolve",
+}
 _T = TypeVar("_T")
 _D = TypeVar("_D")
 
@@ -86,6 +95,10 @@ def parse(
     if len(message_id) > 240:
         message_id = "sha256:" + hashlib.sha256(message_id.encode("utf-8")).hexdigest()
     text, attachments = _content(message)
+    details: dict[str, Any] = {"attachments": attachments} if attachments else {}
+    command = reply_command(text) if number else None
+    if command:
+        details["command"] = command
     labels = {"from": sender[0]}
     to = _addresses(message, "To") + _addresses(message, "Cc")
     if to:
@@ -97,12 +110,21 @@ def parse(
         severity=severity,
         description=truncate(text, MAX_DESCRIPTION),
         labels=labels,
-        details={"attachments": attachments} if attachments else {},
+        details=details,
         occurred_at=_date(message),
         reporter=sender[0],
         reply_to=number[0].upper() if number else None,
     )
     return Parsed(alerts=[alert])
+
+
+def reply_command(text: str) -> str | None:
+    """The action a reply's first non-empty line asks for ("Ack." -> "acknowledge")."""
+    for line in text.splitlines():
+        if line.strip():
+            word = line.strip().rstrip(".!,;:?").strip().lower()
+            return REPLY_COMMANDS.get(word)
+    return None
 
 
 def _refuse(field: str, message: str) -> PayloadError:

@@ -64,6 +64,10 @@ class RequestMiddleware:
         observe(self.metrics, scope, int(status_holder["status"]), started)
 
 
+# Routes whose path is itself a credential: the log names the route, not the path.
+CREDENTIAL_ROUTES = frozenset({"/act/{token}"})
+
+
 def observe(metrics: Metrics, scope: Scope, status: int, started: float) -> None:
     """Count and time an answered request, and log it (not health checks and scrapes)."""
     elapsed = time.perf_counter() - started
@@ -75,7 +79,7 @@ def observe(metrics: Metrics, scope: Scope, status: int, started: float) -> None
             "request",
             extra={
                 "method": method,
-                "path": scope.get("path"),
+                "path": route if route in CREDENTIAL_ROUTES else scope.get("path"),
                 "status": status,
                 "ms": round(elapsed * 1000, 2),
             },
