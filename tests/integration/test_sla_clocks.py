@@ -336,7 +336,8 @@ def test_incident_reads_carry_the_sla(case: Case, clock: FrozenClock) -> None:
 
 def _columns(row: IncidentSla | None) -> dict[str, Any]:
     assert row is not None
-    return {c: getattr(row, c) for c in IncidentSla.__table__.columns if c not in ("applied_keys",)}
+    names = [c.name for c in IncidentSla.__table__.columns if c.name != "applied_keys"]
+    return {name: getattr(row, name) for name in names}
 
 
 def test_the_check_reads_only_due_rows(case: Case) -> None:
