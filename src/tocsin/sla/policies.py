@@ -96,7 +96,10 @@ class PolicyAdmin:
     ) -> None:
         context = row.customer_id or default_customer(s).id
         if service is not None:
-            found = service_by_slug(s, principal, service, customer_id=context, field="service")
+            try:
+                found = service_by_slug(s, principal, service, customer_id=context, field="service")
+            except NotFound as exc:  # a reference in a body, not the address
+                raise ValidationFailed(exc.detail, field="service") from None
             if row.customer_id is None and found.customer_id != default_customer(s).id:
                 # a policy for one customer's service is that customer's policy
                 row.customer_id = found.customer_id
