@@ -190,12 +190,13 @@ def test_warning_then_breach_found_by_check(case: Case, clock: FrozenClock) -> N
     assert [(c.kind, c.target) for c in crossings] == [("warning", "response")]
     assert crossings[0].due_at == MON + HOUR
     assert crossings[0].policy_slug == "p3"
-    assert crossings[0].escalate is True
+    assert crossings[0].escalate is False  # a warning tells; only a breach escalates
     assert crossings[0].customer_id == case.customer_id
     assert case.sla(MON + timedelta(minutes=46)).state == "warning"
     assert case.check(MON + timedelta(minutes=50)) == []  # noticed once only
     crossings = case.check(MON + HOUR)
     assert [(c.kind, c.target) for c in crossings] == [("breach", "response")]
+    assert crossings[0].escalate is True
     row = case.row()
     assert row is not None
     assert row.response_breached_at == MON + HOUR

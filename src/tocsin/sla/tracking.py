@@ -219,7 +219,7 @@ class Tracker:
                 target=target,
                 due_at=due,
                 policy_slug=terms.policy.slug,
-                escalate=terms.policy.escalate_on_breach,
+                escalate=kind == "breach" and terms.policy.escalate_on_breach,
             )
         ]
 
