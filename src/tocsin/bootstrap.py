@@ -30,6 +30,7 @@ from tocsin.notifications.outbox import enqueue_events
 from tocsin.paging.link_actions import LinkActions
 from tocsin.paging.links import ActionLinks
 from tocsin.settings import Settings
+from tocsin.sla.service import SlaService
 
 log = logging.getLogger("tocsin")
 
@@ -47,6 +48,7 @@ class Tocsin:
     actions: IncidentActions
     integrations: IntegrationService
     alerts: AlertService
+    sla: SlaService
     secret_key: str = field(repr=False)
     # the audit chain's HMAC key (TOCSIN_AUDIT_KEY, or derived from the secret): never
     # stored in the database, or a writer of the database could rewrite the chain
@@ -107,7 +109,8 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Tocsin:
     engine = build_engine(settings.database_url, pool_size=settings.db_pool_size)
     db = Database(engine, clock)
     db.subscribe(event_recorder(AuditChain(ChainKey(key), clock)))
-    incidents = IncidentService(db, clock, priority_matrix=settings.priority_matrix)
+    sla = SlaService(db, clock, warn_at=settings.sla_warn_at)
+    incidents = IncidentService(db, clock, priority_matrix=settings.priority_matrix, sla=sla)
     actions = IncidentActions(incidents, auto_close_days=settings.auto_close_days)
     batch = settings.ingest_max_batch
     alerts = AlertService(db, clock, actions, matrix=settings.priority_matrix, max_batch=batch)
@@ -125,6 +128,7 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Tocsin:
         actions=actions,
         integrations=IntegrationService(db, clock),
         alerts=alerts,
+        sla=sla,
         secret_key=secret_key,
         audit_key=key,
         action_links=links,

@@ -17,6 +17,7 @@ from tocsin.auth.roles import Role
 from tocsin.auth.schemas import CustomerIn
 from tocsin.bootstrap import Tocsin
 from tocsin.catalog.schemas import ServiceIn, TeamIn
+from tocsin.sla.schemas import CalendarIn, SlaPolicyIn
 
 
 @dataclass
@@ -85,6 +86,15 @@ def world(app: Tocsin, admin: Principal, client: TestClient) -> World:
             start=app.clock.now() + timedelta(days=30),
             end=app.clock.now() + timedelta(days=30, hours=1),
         ),
+    )
+    # A provider calendar and SLA policy (the route-access tests address them).
+    app.sla.calendars.create(
+        admin,
+        CalendarIn(slug="office", time_zone="Europe/Berlin", hours={"mon": ["09:00", "17:00"]}),
+    )
+    app.sla.policies.create(
+        admin,
+        SlaPolicyIn(name="P1", slug="p1", priority=1, response_minutes=15, resolution_minutes=240),
     )
     return World(
         app=app,

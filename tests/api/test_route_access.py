@@ -47,6 +47,20 @@ SAMPLE_BODIES: dict[tuple[str, str], Any] = {
         "start": "2026-03-02T09:00:00Z",
         "end": "2026-03-02T10:00:00Z",
     },
+    ("POST", "/api/v1/calendars"): {
+        "slug": "probe",
+        "time_zone": "UTC",
+        "hours": {"mon": ["09:00", "17:00"]},
+    },
+    ("PATCH", "/api/v1/calendars/{slug}"): {"name": "Office hours"},
+    ("POST", "/api/v1/sla-policies"): {
+        "name": "P2",
+        "slug": "p2",
+        "priority": 2,
+        "response_minutes": 30,
+        "resolution_minutes": 240,
+    },
+    ("PATCH", "/api/v1/sla-policies/{slug}"): {"response_minutes": 20},
     # Ingest routes: a user's API token is not an integration key.
     ("POST", "/v2/enqueue"): {
         "routing_key": "x",
@@ -160,6 +174,8 @@ def _path_values(world: World, incident: str, token_id: int) -> dict[str, dict[s
         "/api/v1/integrations/": {"ref": str(world.extra["integration_id"])},
         "/api/v1/maintenance-windows/": {"window_id": str(world.extra["window_id"])},
         "/v2/alerts/": {"identifier": "some-alias", "action": "close"},
+        "/api/v1/calendars/": {"slug": "office"},
+        "/api/v1/sla-policies/": {"slug": "p1"},
     }
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -14,6 +14,7 @@ from tocsin.catalog.models import Category, Service, Team
 from tocsin.incidents.lifecycle import HoldReason, ResolutionCode, State, allowed_actions
 from tocsin.incidents.models import Incident, IncidentShare
 from tocsin.incidents.schemas import IncidentOut, IncidentType
+from tocsin.sla.schemas import SlaOut
 
 
 def _names(session: Session, model: type[Any], attribute: str, ids: set[int]) -> dict[int, str]:
@@ -34,8 +35,14 @@ def _names(session: Session, model: type[Any], attribute: str, ids: set[int]) ->
     return names
 
 
-def render_many(session: Session, incidents: Sequence[Incident]) -> list[IncidentOut]:
-    """Render a page of incidents with one query per referenced table, not per row."""
+def render_many(
+    session: Session,
+    incidents: Sequence[Incident],
+    *,
+    slas: Mapping[int, SlaOut] | None = None,
+) -> list[IncidentOut]:
+    """Render a page of incidents with one query per referenced table, not per row (the
+    SLA clocks, read by the caller for the page, come in `slas`)."""
     if not incidents:
         return []
     user_ids = {i for inc in incidents for i in (inc.requester_id, inc.assignee_id) if i}
@@ -104,10 +111,13 @@ def render_many(session: Session, incidents: Sequence[Incident]) -> list[Inciden
                 updated_at=inc.updated_at,
                 shared_with=sorted(users[u] for u in shares.get(inc.id, [])),
                 allowed_actions=allowed_actions(state),
+                sla=slas.get(inc.id) if slas else None,
             )
         )
     return out
 
 
-def render_one(session: Session, incident: Incident) -> IncidentOut:
-    return render_many(session, [incident])[0]
+def render_one(
+    session: Session, incident: Incident, *, slas: Mapping[int, SlaOut] | None = None
+) -> IncidentOut:
+    return render_many(session, [incident], slas=slas)[0]

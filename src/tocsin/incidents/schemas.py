@@ -11,6 +11,7 @@ from pydantic import AfterValidator, BaseModel, Field, StringConstraints, field_
 from tocsin.core.schemas import StrictModel
 from tocsin.core.validation import Email, Moment, Slug, check_visible
 from tocsin.incidents.lifecycle import Action, HoldReason, ResolutionCode, State
+from tocsin.sla.schemas import SlaOut
 
 
 class IncidentType(StrEnum):
@@ -141,6 +142,8 @@ class IncidentOut(BaseModel):
     updated_at: datetime
     shared_with: list[str]
     allowed_actions: list[Action]
+    # the SLA clocks, once a policy matched the incident (see sla/)
+    sla: SlaOut | None = None
 
 
 class NoteIn(StrictModel):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -36,6 +36,8 @@ from tocsin.incidents.schemas import (
     NoteOut,
     TimelineEntryOut,
 )
+from tocsin.sla.schemas import SlaOut
+from tocsin.sla.service import SlaService
 
 # Fields a requester may fill when reporting an incident (the portal form).
 REQUESTER_FIELDS = frozenset(
@@ -54,10 +56,24 @@ REQUESTER_FIELDS = frozenset(
 
 
 class IncidentService:
-    def __init__(self, db: Database, clock: Clock, *, priority_matrix: Mapping[str, int]) -> None:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        *,
+        priority_matrix: Mapping[str, int],
+        sla: SlaService | None = None,
+    ) -> None:
         self.db = db
         self.clock = clock
         self.matrix = dict(priority_matrix)
+        self.sla = sla
+
+    def _slas(self, session: Session, incidents: Sequence[Incident]) -> dict[int, SlaOut]:
+        """The SLA of a page of incidents, in one query."""
+        if self.sla is None:
+            return {}
+        return self.sla.sla_of(session, [i.id for i in incidents], self.clock.now())
 
     # shared steps --------------------------------------------------------------------------
 
@@ -323,7 +339,8 @@ class IncidentService:
     def get(self, principal: Principal, ref: str) -> IncidentOut:
         principal.require(Permission.INCIDENT_READ)
         with self.db.read() as s:
-            return render_one(s, incident_by_ref(s, principal, ref))
+            incident = incident_by_ref(s, principal, ref)
+            return render_one(s, incident, slas=self._slas(s, [incident]))
 
     def list(
         self,
@@ -340,8 +357,11 @@ class IncidentService:
             page, count = page_query(s, principal, filters, limit=limit, cursor=cursor)
             rows = list(s.scalars(page))
             total = int(s.scalar(count) or 0) if with_total else -1
+            shown = rows[:limit]
             return Page(
-                items=render_many(s, rows[:limit]), total=total, next=next_cursor(rows, limit)
+                items=render_many(s, shown, slas=self._slas(s, shown)),
+                total=total,
+                next=next_cursor(rows, limit),
             )
 
     # edit --------------------------------------------------------------------------------

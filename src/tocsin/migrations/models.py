@@ -14,6 +14,7 @@ from tocsin.db.base import Base
 from tocsin.incidents import models as _incidents
 from tocsin.notifications import models as _notifications
 from tocsin.paging import link_models as _paging_links
+from tocsin.sla import models as _sla
 
 metadata = Base.metadata
 __all__ = [
@@ -26,5 +27,6 @@ __all__ = [
     "_locks",
     "_notifications",
     "_paging_links",
+    "_sla",
     "metadata",
 ]
