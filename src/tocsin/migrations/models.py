@@ -13,6 +13,7 @@ from tocsin.db import locks as _locks
 from tocsin.db.base import Base
 from tocsin.incidents import models as _incidents
 from tocsin.notifications import models as _notifications
+from tocsin.oncall import models as _oncall
 
 metadata = Base.metadata
 __all__ = [
@@ -24,5 +25,6 @@ __all__ = [
     "_incidents",
     "_locks",
     "_notifications",
+    "_oncall",
     "metadata",
 ]
