@@ -26,6 +26,7 @@ from tocsin.db.session import Database, Subscriber
 from tocsin.incidents.actions import IncidentActions
 from tocsin.incidents.service import IncidentService
 from tocsin.notifications.outbox import enqueue_events
+from tocsin.oncall.service import OncallService
 from tocsin.settings import Settings
 
 log = logging.getLogger("tocsin")
@@ -44,6 +45,7 @@ class Tocsin:
     actions: IncidentActions
     integrations: IntegrationService
     alerts: AlertService
+    oncall: OncallService
     secret_key: str = field(repr=False)
     # the audit chain's HMAC key (TOCSIN_AUDIT_KEY, or derived from the secret): never
     # stored in the database, or a writer of the database could rewrite the chain
@@ -116,6 +118,7 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Tocsin:
         actions=actions,
         integrations=IntegrationService(db, clock),
         alerts=alerts,
+        oncall=OncallService(db, clock, secret_key=secret_key, base_url=settings.base_url),
         secret_key=secret_key,
         audit_key=key,
     )

@@ -81,9 +81,7 @@ def upgrade() -> None:
             name=op.f("fk_escalation_policies_customer_id_customers"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_escalation_policies")),
-        sa.UniqueConstraint(
-            "customer_id", "slug", name="uq_escalation_policies_customer_id_slug"
-        ),
+        sa.UniqueConstraint("customer_id", "slug", name="uq_escalation_policies_customer_id_slug"),
     )
     op.create_index(
         op.f("ix_escalation_policies_customer_id"), "escalation_policies", ["customer_id"]
