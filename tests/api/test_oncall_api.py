@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import itertools
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from icalendar import Calendar
@@ -264,10 +264,12 @@ def test_unknown_policy_on_a_service_is_a_sentence(world: World) -> None:
 
 
 def test_tenants_see_only_their_own_schedules(world: World) -> None:
-    make_schedule(world, {**SCHEDULE, "slug": "globex-nights", "customer": "globex",
-                          "layers": [{**SCHEDULE["layers"][0], "users": ["agent@globex.test"]}]})  # fmt: skip
-    make_schedule(world, {**SCHEDULE, "slug": "acme-days", "customer": "acme",
-                          "layers": [{**SCHEDULE["layers"][0], "users": ["agent@acme.test"]}]})  # fmt: skip
+    for slug, customer, user in (
+        ("globex-nights", "globex", "agent@globex.test"),
+        ("acme-days", "acme", "agent@acme.test"),
+    ):
+        layer = {**SCHEDULE["layers"][0], "users": [user]}
+        make_schedule(world, {**SCHEDULE, "slug": slug, "customer": customer, "layers": [layer]})
     listed = world.client.get("/api/v1/schedules", headers=world.h("acme_agent")).json()
     assert [s["slug"] for s in listed["items"]] == ["acme-days"]
     r = world.client.get("/api/v1/schedules/globex-nights", headers=world.h("acme_agent"))
