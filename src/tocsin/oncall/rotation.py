@@ -10,7 +10,7 @@ change while an {"hours": N} rotation counts elapsed time.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Generic, Literal, TypeVar
 from zoneinfo import ZoneInfo
@@ -64,10 +64,9 @@ class Schedule(Generic[U]):
     time_zone: str
     layers: tuple[Layer[U], ...]
     overrides: tuple[Override[U], ...] = ()
-    zone: ZoneInfo = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "zone", ZoneInfo(self.time_zone))
+        ZoneInfo(self.time_zone)  # an unknown zone fails here, not in the middle of a range
 
 
 @dataclass(frozen=True, slots=True)
