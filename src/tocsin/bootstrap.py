@@ -29,6 +29,7 @@ from tocsin.incidents.service import IncidentService
 from tocsin.notifications.outbox import enqueue_events
 from tocsin.paging.link_actions import LinkActions
 from tocsin.paging.links import ActionLinks
+from tocsin.oncall.service import OncallService
 from tocsin.settings import Settings
 from tocsin.sla.service import SlaService
 
@@ -49,6 +50,7 @@ class Tocsin:
     integrations: IntegrationService
     alerts: AlertService
     sla: SlaService
+    oncall: OncallService
     secret_key: str = field(repr=False)
     # the audit chain's HMAC key (TOCSIN_AUDIT_KEY, or derived from the secret): never
     # stored in the database, or a writer of the database could rewrite the chain
@@ -129,6 +131,7 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Tocsin:
         integrations=IntegrationService(db, clock),
         alerts=alerts,
         sla=sla,
+        oncall=OncallService(db, clock, secret_key=secret_key, base_url=settings.base_url),
         secret_key=secret_key,
         audit_key=key,
         action_links=links,

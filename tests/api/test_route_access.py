@@ -73,6 +73,31 @@ SAMPLE_BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/api/v1/ingest/grafana"): {"alerts": []},
     ("POST", "/api/v1/ingest/generic"): {"summary": "s"},
     ("POST", "/api/v1/ingest/suricata"): {},
+    ("POST", "/api/v1/schedules"): {
+        "name": "Probe",
+        "slug": "probe",
+        "time_zone": "UTC",
+        "layers": [
+            {
+                "name": "l",
+                "start": "2026-03-02T09:00:00Z",
+                "rotation": "daily",
+                "users": ["agent@example.com"],
+            }
+        ],
+    },
+    ("PATCH", "/api/v1/schedules/{slug}"): {"name": "Probe renamed"},
+    ("POST", "/api/v1/schedules/{slug}/overrides"): {
+        "user": "agent@example.com",
+        "start": "2026-03-02T09:00:00Z",
+        "end": "2026-03-02T10:00:00Z",
+    },
+    ("POST", "/api/v1/escalation-policies"): {
+        "name": "Probe",
+        "slug": "probe",
+        "levels": [{"delay_minutes": 5, "targets": [{"type": "team", "ref": "ops"}]}],
+    },
+    ("PATCH", "/api/v1/escalation-policies/{slug}"): {"name": "Probe renamed"},
 }
 
 
@@ -176,6 +201,8 @@ def _path_values(world: World, incident: str, token_id: int) -> dict[str, dict[s
         "/v2/alerts/": {"identifier": "some-alias", "action": "close"},
         "/api/v1/calendars/": {"slug": "office"},
         "/api/v1/sla-policies/": {"slug": "p1"},
+        "/api/v1/schedules/": {"slug": "probe", "override_id": "1"},
+        "/api/v1/escalation-policies/": {"slug": "probe"},
     }
 
 

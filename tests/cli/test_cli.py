@@ -225,6 +225,7 @@ def test_demo_beside_a_customer_named_acme_refuses_in_a_sentence(tocsin, databas
         ["audit", "verify"],
         ["integration", "create"],
         ["demo"],
+        ["oncall"],
     ],
 )
 def test_every_command_has_help(command: list[str]) -> None:
@@ -307,3 +308,44 @@ def test_a_token_name_the_api_would_refuse_is_refused(tocsin) -> None:  # type: 
     assert "100 characters" in out
     out = tocsin("token", "create", "ops@example.com", "--name", "\u200b\u2060", code=2)
     assert "visible" in out
+
+
+def test_oncall_prints_who_is_on_call(tocsin, database_url: str) -> None:  # type: ignore[no-untyped-def]
+    from tocsin.auth.principal import system_principal
+    from tocsin.auth.service import default_customer
+    from tocsin.oncall.schemas import ScheduleIn
+
+    tocsin("user", "create", "night@example.com", "--role", "agent")
+    tocsin("user", "create", "day@example.com", "--role", "agent")
+    app = _app_on(database_url)
+    try:
+        with app.db.read() as session:
+            admin = system_principal(default_customer_id=default_customer(session).id)
+        app.oncall.create_schedule(
+            admin,
+            ScheduleIn.model_validate(
+                {
+                    "name": "Primary",
+                    "slug": "primary",
+                    "time_zone": "Europe/Berlin",
+                    "layers": [
+                        {
+                            "name": "days",
+                            "start": "2026-03-02T08:00:00+01:00",
+                            "rotation": "daily",
+                            "users": ["day@example.com", "night@example.com"],
+                        }
+                    ],
+                }
+            ),
+        )
+    finally:
+        app.dispose()
+    out = tocsin("oncall", "--schedule", "primary", "--at", "2026-03-03T12:00:00+01:00")
+    assert "night@example.com" in out
+    assert "day@example.com" not in out
+    assert "2026-03-03 08:00 CET" in out
+    assert "2026-03-04 08:00 CET" in out
+    assert "nobody" in tocsin("oncall", "--at", "2026-03-01T12:00:00Z")
+    assert "There is no schedule 'nope'." in tocsin("oncall", "--schedule", "nope", code=1)
+    assert "not an ISO 8601 time" in tocsin("oncall", "--at", "tomorrow", code=2)

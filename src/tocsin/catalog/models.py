@@ -20,6 +20,9 @@ class Team(Base):
     name: Mapped[str] = mapped_column(String(200))
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
     created_at: Mapped[datetime]
+    escalation_policy_id: Mapped[int | None] = mapped_column(
+        ForeignKey("escalation_policies.id"), index=True
+    )
 
 
 class TeamMember(Base):
@@ -44,6 +47,9 @@ class Service(Base):
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))
     created_at: Mapped[datetime]
+    escalation_policy_id: Mapped[int | None] = mapped_column(
+        ForeignKey("escalation_policies.id"), index=True
+    )
 
 
 class Category(Base):

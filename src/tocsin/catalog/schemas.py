@@ -15,11 +15,13 @@ class TeamIn(StrictModel):
     name: Name
     customer: Slug | None = None
     members: list[Email] = Field(default_factory=list)
+    escalation_policy: Slug | None = None
 
 
 class TeamPatch(StrictModel):
     name: Name | None = None
     members: list[Email] | None = None
+    escalation_policy: Slug | None = None
 
 
 class TeamOut(BaseModel):
@@ -28,6 +30,7 @@ class TeamOut(BaseModel):
     name: str
     customer: str
     members: list[str]
+    escalation_policy: str | None = None
     created_at: datetime
 
 
@@ -37,12 +40,14 @@ class ServiceIn(StrictModel):
     description: str = Field(default="", max_length=5000)
     customer: Slug | None = None
     team: Slug | None = None
+    escalation_policy: Slug | None = None
 
 
 class ServicePatch(StrictModel):
     name: Name | None = None
     description: str | None = Field(default=None, max_length=5000)
     team: Slug | None = None
+    escalation_policy: Slug | None = None
 
 
 class ServiceOut(BaseModel):
@@ -52,6 +57,7 @@ class ServiceOut(BaseModel):
     description: str
     customer: str
     team: str | None
+    escalation_policy: str | None = None
     created_at: datetime
 
 

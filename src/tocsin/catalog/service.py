@@ -28,6 +28,8 @@ from tocsin.core.errors import Conflict, ValidationFailed
 from tocsin.core.paging import Page
 from tocsin.core.patching import apply_fields
 from tocsin.db.session import Database, UnitOfWork
+from tocsin.oncall.models import EscalationPolicy
+from tocsin.oncall.specs import policy_id_by_slug
 
 
 def team_slugs_of(session: Session, user_id: int) -> list[str]:
@@ -48,6 +50,15 @@ def category_by_name(session: Session, name: str, *, parent_id: int | None) -> C
         Category.parent_id.is_(None) if parent_id is None else Category.parent_id == parent_id
     )
     return session.scalar(query)
+
+
+def _policy_slug(session: Session, policy_id: int | None) -> str | None:
+    policy = session.get(EscalationPolicy, policy_id) if policy_id else None
+    return policy.slug if policy else None
+
+
+def _policy_id(session: Session, slug: str | None, customer_id: int) -> int | None:
+    return policy_id_by_slug(session, slug, customer_id=customer_id) if slug else None
 
 
 def _owner(session: Session, principal: Principal, slug: str | None) -> Customer:
@@ -93,6 +104,7 @@ class CatalogService:
             name=team.name,
             customer=customer.slug,
             members=list(members),
+            escalation_policy=_policy_slug(session, team.escalation_policy_id),
             created_at=team.created_at,
         )
 
@@ -125,7 +137,11 @@ class CatalogService:
             ):
                 raise Conflict(f"Customer {customer.slug} already has a team {data.slug!r}.")
             team = Team(
-                slug=data.slug, name=data.name, customer_id=customer.id, created_at=self.clock.now()
+                slug=data.slug,
+                name=data.name,
+                customer_id=customer.id,
+                created_at=self.clock.now(),
+                escalation_policy_id=_policy_id(s, data.escalation_policy, customer.id),
             )
             s.add(team)
             s.flush()
@@ -139,6 +155,7 @@ class CatalogService:
                 customer.id,
                 slug=team.slug,
                 members=members,
+                escalation_policy=data.escalation_policy,
             )
             return self._team_out(s, team)
 
@@ -179,6 +196,14 @@ class CatalogService:
                 after = self._set_members(s, principal, team, data.members)
                 if before != after:
                     changes["members"] = [before, after]
+            if "escalation_policy" in data.model_fields_set:
+                new_policy = _policy_id(s, data.escalation_policy, team.customer_id)
+                if new_policy != team.escalation_policy_id:
+                    changes["escalation_policy"] = [
+                        _policy_slug(s, team.escalation_policy_id),
+                        data.escalation_policy,
+                    ]
+                    team.escalation_policy_id = new_policy
             if changes:
                 self._emit(
                     uow,
@@ -205,6 +230,7 @@ class CatalogService:
             description=service.description,
             customer=customer.slug,
             team=team.slug if team else None,
+            escalation_policy=_policy_slug(session, service.escalation_policy_id),
             created_at=service.created_at,
         )
 
@@ -231,6 +257,7 @@ class CatalogService:
                 customer_id=customer.id,
                 team_id=team.id if team else None,
                 created_at=self.clock.now(),
+                escalation_policy_id=_policy_id(s, data.escalation_policy, customer.id),
             )
             s.add(service)
             s.flush()
@@ -243,6 +270,7 @@ class CatalogService:
                 customer.id,
                 slug=service.slug,
                 team=data.team,
+                escalation_policy=data.escalation_policy,
             )
             return self._service_out(s, service)
 
@@ -289,6 +317,14 @@ class CatalogService:
                 if new_id != service.team_id:
                     changes["team"] = [service.team_id, data.team]
                     service.team_id = new_id
+            if "escalation_policy" in data.model_fields_set:
+                new_policy = _policy_id(s, data.escalation_policy, service.customer_id)
+                if new_policy != service.escalation_policy_id:
+                    changes["escalation_policy"] = [
+                        _policy_slug(s, service.escalation_policy_id),
+                        data.escalation_policy,
+                    ]
+                    service.escalation_policy_id = new_policy
             if changes:
                 self._emit(
                     uow,

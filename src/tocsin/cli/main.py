@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from tocsin.cli import audit, db, demo, incident, integration, serve, token, user
+from tocsin.cli import audit, db, demo, incident, integration, oncall, serve, token, user
 
 app = typer.Typer(
     name="tocsin",
@@ -23,6 +23,7 @@ app.add_typer(incident.app, name="incident")
 app.add_typer(integration.app, name="integration")
 app.add_typer(audit.app, name="audit")
 app.command("demo")(demo.demo)
+app.command("oncall")(oncall.oncall)
 
 
 def main() -> None:

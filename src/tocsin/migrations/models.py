@@ -15,6 +15,7 @@ from tocsin.incidents import models as _incidents
 from tocsin.notifications import models as _notifications
 from tocsin.paging import link_models as _paging_links
 from tocsin.sla import models as _sla
+from tocsin.oncall import models as _oncall
 
 metadata = Base.metadata
 __all__ = [
@@ -28,5 +29,6 @@ __all__ = [
     "_notifications",
     "_paging_links",
     "_sla",
+    "_oncall",
     "metadata",
 ]
