@@ -183,7 +183,9 @@ def _view(event: Event, snapshot: IncidentSnapshot) -> IncidentEventView:
         service_id=snapshot.service_id,
         priority=int(priority) if priority is not None else snapshot.priority,
         state=str(state),
-        hold_reason=snapshot.hold_reason,
+        hold_reason=(
+            event.after("hold_reason") if "hold_reason" in event.changes else snapshot.hold_reason
+        ),
     )
 
 

@@ -20,7 +20,7 @@ from tocsin.auth.principal import Principal
 from tocsin.db.session import UnitOfWork
 from tocsin.incidents.models import Incident
 from tocsin.incidents.service import IncidentService
-from tocsin.oncall.service import PolicySpec, policy_for
+from tocsin.oncall.specs import PolicySpec, policy_for
 from tocsin.paging.escalation import Position, describe, step
 from tocsin.paging.messages import draft
 from tocsin.paging.models import EscalationRun

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from tocsin.auth.models import User
 from tocsin.catalog.models import TeamMember
-from tocsin.oncall.service import LevelSpec, on_call_user_ids
+from tocsin.oncall.specs import LevelSpec, on_call_user_ids
 
 
 @dataclass(frozen=True, slots=True)
