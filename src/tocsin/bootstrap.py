@@ -23,6 +23,7 @@ from tocsin.db import migrate
 from tocsin.db.engine import build_engine, normalise_url
 from tocsin.db.raw import Raw
 from tocsin.db.session import Database, Subscriber
+from tocsin.heartbeats.service import HeartbeatService
 from tocsin.incidents.actions import IncidentActions
 from tocsin.incidents.service import IncidentService
 from tocsin.notifications.outbox import enqueue_events
@@ -44,6 +45,7 @@ class Tocsin:
     actions: IncidentActions
     integrations: IntegrationService
     alerts: AlertService
+    heartbeats: HeartbeatService
     secret_key: str = field(repr=False)
     # the audit chain's HMAC key (TOCSIN_AUDIT_KEY, or derived from the secret): never
     # stored in the database, or a writer of the database could rewrite the chain
@@ -106,6 +108,7 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Tocsin:
     batch = settings.ingest_max_batch
     alerts = AlertService(db, clock, actions, matrix=settings.priority_matrix, max_batch=batch)
     auth = AuthService(db, clock, teams_of=team_slugs_of, max_batch=batch)
+    integrations = IntegrationService(db, clock)
     return Tocsin(
         settings=settings,
         clock=clock,
@@ -114,8 +117,9 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Tocsin:
         catalog=CatalogService(db, clock),
         incidents=incidents,
         actions=actions,
-        integrations=IntegrationService(db, clock),
+        integrations=integrations,
         alerts=alerts,
+        heartbeats=HeartbeatService(db, clock, integrations, alerts, base_url=settings.base_url),
         secret_key=secret_key,
         audit_key=key,
     )
