@@ -24,6 +24,7 @@ from tocsin.db import migrate
 from tocsin.db.engine import build_engine, normalise_url
 from tocsin.db.raw import Raw
 from tocsin.db.session import Database, Subscriber
+from tocsin.heartbeats.service import HeartbeatService
 from tocsin.incidents.actions import IncidentActions
 from tocsin.incidents.service import IncidentService
 from tocsin.notifications.outbox import enqueue_events
@@ -51,6 +52,7 @@ class Tocsin:
     alerts: AlertService
     sla: SlaService
     oncall: OncallService
+    heartbeats: HeartbeatService
     secret_key: str = field(repr=False)
     # the audit chain's HMAC key (TOCSIN_AUDIT_KEY, or derived from the secret): never
     # stored in the database, or a writer of the database could rewrite the chain
@@ -120,6 +122,7 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Tocsin:
     links = ActionLinks(
         secret_key, clock, settings.base_url, timedelta(hours=settings.action_link_hours)
     )
+    integrations = IntegrationService(db, clock)
     return Tocsin(
         settings=settings,
         clock=clock,
@@ -128,10 +131,11 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Tocsin:
         catalog=CatalogService(db, clock),
         incidents=incidents,
         actions=actions,
-        integrations=IntegrationService(db, clock),
+        integrations=integrations,
         alerts=alerts,
         sla=sla,
         oncall=OncallService(db, clock, secret_key=secret_key, base_url=settings.base_url),
+        heartbeats=HeartbeatService(db, clock, integrations, alerts, base_url=settings.base_url),
         secret_key=secret_key,
         audit_key=key,
         action_links=links,

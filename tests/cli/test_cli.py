@@ -153,6 +153,19 @@ def test_integration_create_prints_the_key_last(tocsin) -> None:  # type: ignore
     assert "unknown type" in out
 
 
+def test_heartbeat_create_takes_its_interval(tocsin) -> None:  # type: ignore[no-untyped-def]
+    tocsin("db", "upgrade")
+    out = tocsin("integration", "create", "heartbeat", "backup", "--interval", "1h")
+    key = out.strip().splitlines()[-1]
+    assert f"Ping URL: http://127.0.0.1:8000/api/v1/heartbeats/{key}" in out
+    out = tocsin("integration", "create", "heartbeat", "no-interval", code=1)
+    assert "needs config.interval_minutes" in out
+    out = tocsin("integration", "create", "heartbeat", "x", "--interval", "8d", code=2)
+    assert "--interval" in out
+    out = tocsin("integration", "create", "heartbeat", "x", "--interval", "5 s", code=2)
+    assert "not a duration" in out
+
+
 def _app_on(database_url: str):  # type: ignore[no-untyped-def]
     from tocsin.bootstrap import build
     from tocsin.core.clock import FrozenClock

@@ -11,7 +11,8 @@ from tocsin.integrations import registry
 
 
 def test_every_builtin_sender_is_registered() -> None:
-    assert registry.names() == sorted(SENDERS)
+    # heartbeat: alerts Tocsin raises itself, tested in tests/integrations/test_heartbeat.py
+    assert registry.names() == sorted([*SENDERS, "heartbeat"])
 
 
 @pytest.mark.parametrize("name", SENDERS)

@@ -7,12 +7,14 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tocsin.alerts.models import Integration
 from tocsin.alerts.schemas import (
+    HeartbeatStatus,
     IntegrationConfig,
     IntegrationCreated,
     IntegrationIn,
@@ -29,7 +31,7 @@ from tocsin.core.clock import Clock
 from tocsin.core.errors import NotFound, ValidationFailed
 from tocsin.core.ids import as_id
 from tocsin.core.paging import Page
-from tocsin.db.session import Database
+from tocsin.db.session import Database, UnitOfWork
 from tocsin.integrations import registry
 from tocsin.integrations.base import IntegrationType
 
@@ -54,6 +56,38 @@ class IntegrationRef:
     enabled: bool
 
 
+@dataclass(frozen=True, slots=True)
+class Extras:
+    """What a companion adds to an integration's answer."""
+
+    ping_url: str | None = None
+    heartbeat: HeartbeatStatus | None = None
+
+
+class Companion(Protocol):
+    """What a domain above this one keeps beside each integration of one type (the
+    heartbeats: the ping schedule and its state). The composition root attaches it, so this
+    layer does not import that domain, and an integration and its companion's row are
+    written in one transaction."""
+
+    def settle(self, config: IntegrationConfig) -> IntegrationConfig:
+        """The configuration to store, defaults filled in; ValidationFailed if refused."""
+        ...
+
+    def created(self, uow: UnitOfWork, row: Integration) -> None: ...
+
+    def changed(self, uow: UnitOfWork, row: Integration) -> None: ...
+
+    def describe(self, session: Session, row: Integration, key: str | None = None) -> Extras:
+        """What to add to the integration's answer (`key`: given only when it is created,
+        the one answer that shows it)."""
+        ...
+
+
+# The configuration fields only a companion's type reads.
+_COMPANION_FIELDS = ("interval_minutes", "grace_minutes")
+
+
 def new_key() -> str:
     # 32 characters like PagerDuty's routing keys, so senders' validators accept it.
     return secrets.token_hex(16)
@@ -67,6 +101,27 @@ class IntegrationService:
         self._by_key: dict[str, tuple[float, IntegrationRef | None]] = {}
         self._by_type: dict[str, tuple[float, list[IntegrationRef]]] = {}
         self._lock = threading.Lock()
+        self.companions: dict[str, Companion] = {}
+
+    def attach(self, kind: str, companion: Companion) -> None:
+        """Keep `companion` in step with every integration of type `kind`."""
+        self.companions[kind] = companion
+
+    def _settled(self, kind: str, config: IntegrationConfig) -> IntegrationConfig:
+        companion = self.companions.get(kind)
+        if companion is not None:
+            return companion.settle(config)
+        for name in _COMPANION_FIELDS:
+            if getattr(config, name) is not None:
+                raise ValidationFailed(
+                    f"config.{name} applies to heartbeat integrations only, not to {kind}.",
+                    field=f"config.{name}",
+                )
+        return config
+
+    def ref(self, session: Session, row: Integration) -> IntegrationRef:
+        """What the alert path needs to know of `row`, read in the caller's session."""
+        return self._ref(session, row)
 
     def _ref(self, session: Session, row: Integration) -> IntegrationRef:
         customer = session.get(Customer, row.customer_id)
@@ -87,8 +142,10 @@ class IntegrationService:
             enabled=row.enabled,
         )
 
-    def _out(self, session: Session, row: Integration) -> IntegrationOut:
+    def _out(self, session: Session, row: Integration, key: str | None = None) -> IntegrationOut:
         ref = self._ref(session, row)
+        companion = self.companions.get(row.type)
+        extras = companion.describe(session, row, key) if companion is not None else Extras()
         return IntegrationOut(
             id=row.id,
             type=row.type,
@@ -100,6 +157,8 @@ class IntegrationService:
             enabled=row.enabled,
             config=ref.config,
             created_at=row.created_at,
+            ping_url=extras.ping_url,
+            heartbeat=extras.heartbeat,
         )
 
     def _find(self, session: Session, principal: Principal, ref: str) -> Integration:
@@ -121,6 +180,9 @@ class IntegrationService:
             raise ValidationFailed(str(exc.args[0]), field="type") from None
         if data.config is not None:
             _check_parser_config(kind, data.config)
+        config = self._settled(
+            data.type, data.config or IntegrationConfig(group_by=list(kind.default_group_by))
+        )
         key = new_key()
         with self.db.unit_of_work() as uow:
             s = uow.session
@@ -134,7 +196,6 @@ class IntegrationService:
             )
             if team is None and service is not None and service.team_id is not None:
                 team = s.get(Team, service.team_id)
-            config = data.config or IntegrationConfig(group_by=list(kind.default_group_by))
             row = Integration(
                 type=data.type,
                 name=data.name,
@@ -149,6 +210,9 @@ class IntegrationService:
             )
             s.add(row)
             s.flush()
+            companion = self.companions.get(row.type)
+            if companion is not None:
+                companion.created(uow, row)
             uow.record(
                 "integration.created",
                 "integration",
@@ -159,7 +223,7 @@ class IntegrationService:
                 name=data.name,
                 key_prefix=row.key_prefix,
             )
-            return IntegrationCreated(key=key, **self._out(s, row).model_dump())
+            return IntegrationCreated(key=key, **self._out(s, row, key).model_dump())
 
     def list_all(self, principal: Principal) -> Page[IntegrationOut]:
         principal.require(Permission.TEAMS_READ)
@@ -208,8 +272,9 @@ class IntegrationService:
                 row.team_id = team.id if team else None
             if data.config is not None:
                 _check_parser_config(registry.get(row.type), data.config)
-                changes["config"] = [row.config, data.config.model_dump(mode="json")]
-                row.config = data.config.model_dump(mode="json")
+                config = self._settled(row.type, data.config).model_dump(mode="json")
+                changes["config"] = [row.config, config]
+                row.config = config
             if changes:
                 uow.record(
                     "integration.updated",
@@ -220,6 +285,9 @@ class IntegrationService:
                     changes=changes,
                 )
             s.flush()
+            companion = self.companions.get(row.type)
+            if companion is not None and "config" in changes:
+                companion.changed(uow, row)
             self._by_key.clear()
             self._by_type.clear()
             return self._out(s, row)

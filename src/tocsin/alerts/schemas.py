@@ -53,6 +53,20 @@ class IntegrationConfig(StrictModel):
     parser: dict[str, Any] = Field(
         default_factory=dict, description="Sender-specific settings (e.g. the syslog rule)"
     )
+    # A heartbeat integration's schedule (the other types refuse these two).
+    interval_minutes: int | None = Field(
+        default=None,
+        ge=1,
+        le=7 * 24 * 60,
+        description="heartbeat only: a ping is expected this often (1 minute to 7 days)",
+    )
+    grace_minutes: int | None = Field(
+        default=None,
+        ge=1,
+        le=7 * 24 * 60,
+        description="heartbeat only: how late a ping may be before the heartbeat is down "
+        "(default: a tenth of the interval, at least 1 minute)",
+    )
 
     @classmethod
     def from_stored(cls, data: dict[str, Any]) -> IntegrationConfig:
@@ -90,6 +104,17 @@ class IntegrationPatch(StrictModel):
     config: IntegrationConfig | None = None
 
 
+class HeartbeatStatus(BaseModel):
+    """Where a heartbeat integration stands: waiting (never pinged), up, or down (a ping
+    is overdue; its incident is open until the next ping)."""
+
+    state: Literal["waiting", "up", "down"]
+    last_ping_at: datetime | None
+    next_due_at: datetime = Field(description="when the next ping is expected")
+    late_at: datetime = Field(description="when the heartbeat goes down without a ping")
+    down_since: datetime | None
+
+
 class IntegrationOut(BaseModel):
     id: int
     type: str
@@ -101,6 +126,10 @@ class IntegrationOut(BaseModel):
     enabled: bool
     config: IntegrationConfig
     created_at: datetime
+    ping_url: str | None = Field(
+        default=None, description="heartbeat only: where the pings go ({base_url}/api/v1/...)"
+    )
+    heartbeat: HeartbeatStatus | None = None
 
 
 class IntegrationCreated(IntegrationOut):

@@ -8,6 +8,7 @@ from tocsin.integrations import (
     email,
     generic,
     grafana,
+    heartbeat,
     opsgenie,
     pagerduty,
     suricata,
@@ -17,7 +18,17 @@ from tocsin.integrations.base import IntegrationType
 
 BUILTINS: tuple[IntegrationType, ...] = tuple(
     module.TYPE
-    for module in (alertmanager, email, generic, grafana, opsgenie, pagerduty, suricata, syslog)
+    for module in (
+        alertmanager,
+        email,
+        generic,
+        grafana,
+        opsgenie,
+        pagerduty,
+        suricata,
+        syslog,
+        heartbeat,
+    )
 )
 _TYPES: dict[str, IntegrationType] = {}
 

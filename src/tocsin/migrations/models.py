@@ -11,6 +11,7 @@ from tocsin.catalog import models as _catalog
 from tocsin.db import counters as _counters
 from tocsin.db import locks as _locks
 from tocsin.db.base import Base
+from tocsin.heartbeats import models as _heartbeats
 from tocsin.incidents import models as _incidents
 from tocsin.notifications import models as _notifications
 from tocsin.paging import link_models as _paging_links
@@ -24,6 +25,7 @@ __all__ = [
     "_auth",
     "_catalog",
     "_counters",
+    "_heartbeats",
     "_incidents",
     "_locks",
     "_notifications",

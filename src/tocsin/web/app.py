@@ -10,7 +10,16 @@ from tocsin import __version__
 from tocsin.bootstrap import Tocsin
 from tocsin.web import docs, errors, ingest
 from tocsin.web.api import ops
-from tocsin.web.api.v1 import alerts, audit, catalog, directory, incidents, oncall, sla
+from tocsin.web.api.v1 import (
+    alerts,
+    audit,
+    catalog,
+    directory,
+    heartbeats,
+    incidents,
+    oncall,
+    sla,
+)
 from tocsin.web.front import Front
 from tocsin.web.metrics import Metrics
 from tocsin.web.middleware import RequestMiddleware
@@ -50,6 +59,7 @@ def create_app(tocsin: Tocsin) -> Front:
         sla.router,
         oncall.router,
         oncall.feeds,
+        heartbeats.router,
     )
     for router in routers:
         app.include_router(router)

@@ -34,6 +34,7 @@ def default_modules(app: Tocsin) -> list[Module]:
             "audit_checkpoint",
             lambda: write_checkpoint(app.db, key=app.audit_key, clock=app.clock, every=every),
         ),
+        Module("heartbeats", lambda: app.heartbeats.check(app.clock.now())),
     ]
 
 
