@@ -69,13 +69,13 @@ def load_snapshots(session: Session, ids: Collection[int]) -> dict[int, Incident
             Incident.state,
             Incident.hold_reason,
             Incident.customer_id,
-            Customer.slug,
+            Customer.slug.label("customer"),
             Incident.service_id,
-            Service.slug,
+            Service.slug.label("service"),
             Incident.team_id,
-            Team.slug,
+            Team.slug.label("team"),
             Incident.assignee_id,
-            assignee.email,
+            assignee.email.label("assignee"),
             Incident.opened_at,
             Incident.acknowledged_at,
         )
@@ -85,4 +85,4 @@ def load_snapshots(session: Session, ids: Collection[int]) -> dict[int, Incident
         .outerjoin(assignee, assignee.id == Incident.assignee_id)
         .where(Incident.id.in_(list(ids)))
     )
-    return {row[0]: IncidentSnapshot(*row) for row in rows}
+    return {row.id: IncidentSnapshot(**row._asdict()) for row in rows}
