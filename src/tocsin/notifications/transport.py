@@ -22,6 +22,7 @@ from tocsin.notifications.channels.base import (
     Outcome,
     Target,
 )
+from tocsin.notifications.channels.email import EmailChannel
 from tocsin.notifications.channels.http import GuardedHttp
 from tocsin.notifications.channels.webhook import WebhookChannel
 from tocsin.notifications.outbound import (
@@ -65,6 +66,14 @@ class Channels:
         self.policy = OutboundPolicy(config.outbound_allow, resolve=resolve)
         self._http = GuardedHttp(self.policy, clock=clock, timeout_seconds=config.timeout_seconds)
         self._channels: dict[ChannelKind, Channel] = {
+            ChannelKind.EMAIL: EmailChannel(
+                mail_url=config.mail_url,
+                mail_from=config.mail_from,
+                mail_reply_to=config.mail_reply_to,
+                mail_ca_file=config.mail_ca_file,
+                timeout_seconds=config.timeout_seconds,
+                clock=clock,
+            ),
             ChannelKind.WEBHOOK: WebhookChannel(self._http, clock),
         }
 
