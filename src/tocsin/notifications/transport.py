@@ -24,6 +24,10 @@ from tocsin.notifications.channels.base import (
 )
 from tocsin.notifications.channels.email import EmailChannel
 from tocsin.notifications.channels.http import GuardedHttp
+from tocsin.notifications.channels.ntfy import NtfyChannel
+from tocsin.notifications.channels.slack import SlackChannel
+from tocsin.notifications.channels.sms import SmsChannel
+from tocsin.notifications.channels.teams import TeamsChannel
 from tocsin.notifications.channels.webhook import WebhookChannel
 from tocsin.notifications.outbound import (
     HostUnresolved,
@@ -75,6 +79,16 @@ class Channels:
                 clock=clock,
             ),
             ChannelKind.WEBHOOK: WebhookChannel(self._http, clock),
+            ChannelKind.SLACK: SlackChannel(self._http),
+            ChannelKind.TEAMS: TeamsChannel(self._http),
+            ChannelKind.NTFY: NtfyChannel(self._http),
+            ChannelKind.SMS: SmsChannel(
+                self._http,
+                gateway_url=config.sms_gateway_url,
+                account_sid=config.sms_account_sid,
+                auth_token=config.sms_auth_token,
+                sender=config.sms_from,
+            ),
         }
 
     def send(self, target: Target, message: Message) -> Outcome:
