@@ -7,14 +7,18 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sqlalchemy import select
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
 
 from tocsin.alerts.keys import IntegrationService
 from tocsin.alerts.service import AlertService
 from tocsin.audit.chain import ChainKey, audit_key
 from tocsin.audit.sealing import KEYED_CHAIN_REVISION, seal_chain
 from tocsin.audit.service import AuditChain
+from tocsin.auth.principal import Principal
 from tocsin.auth.service import AuthService
+from tocsin.catalog.resolve import service_by_slug, team_by_slug
 from tocsin.catalog.service import CatalogService, team_slugs_of
 from tocsin.core.clock import Clock, SystemClock
 from tocsin.core.events import DomainEvent
@@ -24,8 +28,14 @@ from tocsin.db.engine import build_engine, normalise_url
 from tocsin.db.raw import Raw
 from tocsin.db.session import Database, Subscriber
 from tocsin.incidents.actions import IncidentActions
+from tocsin.incidents.lifecycle import OPEN_STATE_VALUES
+from tocsin.incidents.models import Incident
 from tocsin.incidents.service import IncidentService
+from tocsin.notifications.channel_admin import ChannelService
+from tocsin.notifications.contacts import ContactService
+from tocsin.notifications.deliveries import DeliveryService
 from tocsin.notifications.outbox import enqueue_events
+from tocsin.notifications.transport import ChannelConfig, Channels
 from tocsin.settings import Settings
 
 log = logging.getLogger("tocsin")
@@ -44,6 +54,11 @@ class Tocsin:
     actions: IncidentActions
     integrations: IntegrationService
     alerts: AlertService
+    # outbound transport (e-mail, webhooks, chat, SMS, ntfy) and the delivery queue on it
+    channels: Channels
+    deliveries: DeliveryService
+    contacts: ContactService
+    notification_channels: ChannelService
     secret_key: str = field(repr=False)
     # the audit chain's HMAC key (TOCSIN_AUDIT_KEY, or derived from the secret): never
     # stored in the database, or a writer of the database could rewrite the chain
@@ -64,6 +79,8 @@ class Tocsin:
 
     def dispose(self) -> None:
         self.alerts.stop()
+        self.deliveries.close()
+        self.channels.close()
         try:
             self.auth.flush_refusals(final=True)
         except Exception:  # the database may be what failed; the process ends anyway
@@ -94,6 +111,34 @@ def event_recorder(chain: AuditChain) -> Subscriber:
     return record_events
 
 
+def still_unacknowledged(session: Session, incident_ids: list[int]) -> set[int]:
+    """Which of these incidents are open and unacknowledged: a delayed page of the others
+    is skipped."""
+    return set(
+        session.scalars(
+            select(Incident.id).where(
+                Incident.id.in_(incident_ids),
+                Incident.acknowledged_at.is_(None),
+                Incident.state.in_(OPEN_STATE_VALUES),
+            )
+        )
+    )
+
+
+def catalog_ref(
+    session: Session, principal: Principal, kind: str, slug: str, customer_id: int
+) -> int:
+    """A shared channel's team or service, by the catalog's own resolution rule."""
+    find = team_by_slug if kind == "team" else service_by_slug
+    return find(session, principal, slug, customer_id=customer_id, field=kind).id
+
+
+def _channel_config(settings: Settings) -> ChannelConfig:
+    return ChannelConfig(
+        outbound_allow=settings.outbound_allow, timeout=settings.outbound_timeout_seconds
+    )
+
+
 def build(settings: Settings, *, clock: Clock | None = None) -> Tocsin:
     clock = clock or SystemClock()
     secret_key = _secret_key(settings)
@@ -106,6 +151,14 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Tocsin:
     batch = settings.ingest_max_batch
     alerts = AlertService(db, clock, actions, matrix=settings.priority_matrix, max_batch=batch)
     auth = AuthService(db, clock, teams_of=team_slugs_of, max_batch=batch)
+    channels = Channels(_channel_config(settings))
+    deliveries = DeliveryService(
+        db,
+        clock,
+        channels,
+        claim_seconds=settings.engine_lease_seconds,
+        still_unacknowledged=still_unacknowledged,
+    )
     return Tocsin(
         settings=settings,
         clock=clock,
@@ -116,6 +169,10 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Tocsin:
         actions=actions,
         integrations=IntegrationService(db, clock),
         alerts=alerts,
+        channels=channels,
+        deliveries=deliveries,
+        contacts=ContactService(db, clock, channels.check_target),
+        notification_channels=ChannelService(db, clock, channels.check_target, catalog_ref),
         secret_key=secret_key,
         audit_key=key,
     )

@@ -10,7 +10,16 @@ from tocsin import __version__
 from tocsin.bootstrap import Tocsin
 from tocsin.web import docs, errors, ingest
 from tocsin.web.api import ops
-from tocsin.web.api.v1 import alerts, audit, catalog, directory, incidents
+from tocsin.web.api.v1 import (
+    alerts,
+    audit,
+    catalog,
+    channels,
+    contacts,
+    deliveries,
+    directory,
+    incidents,
+)
 from tocsin.web.front import Front
 from tocsin.web.metrics import Metrics
 from tocsin.web.middleware import RequestMiddleware
@@ -47,6 +56,9 @@ def create_app(tocsin: Tocsin) -> Front:
         directory.router,
         catalog.router,
         audit.router,
+        contacts.router,
+        channels.router,
+        deliveries.router,
     )
     for router in routers:
         app.include_router(router)

@@ -34,6 +34,7 @@ def default_modules(app: Tocsin) -> list[Module]:
             "audit_checkpoint",
             lambda: write_checkpoint(app.db, key=app.audit_key, clock=app.clock, every=every),
         ),
+        Module("deliveries", app.deliveries.send_due),
     ]
 
 
@@ -44,7 +45,9 @@ class Engine:
         self.app = app
         self.modules = modules if modules is not None else default_modules(app)
         self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
-        self.lease_ttl = timedelta(seconds=max(60.0, app.settings.engine_interval_seconds * 3))
+        self.lease_ttl = timedelta(
+            seconds=max(app.settings.engine_lease_seconds, app.settings.engine_interval_seconds * 3)
+        )
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
