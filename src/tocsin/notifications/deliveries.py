@@ -26,6 +26,9 @@ from tocsin.notifications.sending import Claimed, StillUnacknowledged, claim, re
 
 log = logging.getLogger("tocsin.deliveries")
 
+# Deliveries claimed per sending thread and round.
+_PER_WORKER = 4
+
 
 def open_and_unacknowledged(session: Session, incident_ids: list[int]) -> set[int]:
     """Without an injected check every incident counts as still unacknowledged (nothing
@@ -146,7 +149,18 @@ class DeliveryService:
 
     def send_due(self, limit: int = 500) -> int:
         """Send the deliveries that are due (at most `limit`), concurrently; how many were
-        attempted."""
+        attempted. They are claimed a few per worker at a time, so that a round of slow
+        receivers (each up to the outbound timeout) ends well within the claim and no
+        other process takes a delivery over while it is being sent."""
+        attempted = 0
+        while attempted < limit:
+            done = self._send_round(min(limit - attempted, self.workers * _PER_WORKER))
+            attempted += done
+            if not done:
+                break
+        return attempted
+
+    def _send_round(self, limit: int) -> int:
         with self.db.unit_of_work() as uow:
             claimed = claim(
                 uow,
