@@ -33,7 +33,10 @@ pytestmark = pytest.mark.kill  # slow: left out by ./dev test --quick
 DELIVERIES = 1_000
 SEED = 20261205
 TIME_LIMIT = 40.0  # seconds: the test stops by itself
-UPTIME = (0.8, 2.5)  # seconds a worker runs before it is killed (it imports for about 1 s)
+# A worker is killed this long (seconds) after the receiver saw its first request: while it
+# sends, whatever the machine's speed (starting takes about a second, mostly imports).
+SENDING = (0.05, 0.5)
+RECEIVER_DELAY = 0.03  # seconds per answer: 1,000 deliveries take several seconds to send
 
 
 def _enqueue(database_url: str, hook: str) -> set[str]:
@@ -113,7 +116,7 @@ def test_killed_workers_lose_no_notification(tmp_path: Path) -> None:
     rng = random.Random(SEED)
     database_url = f"sqlite:///{tmp_path / 'tocsin.db'}"
     log = tmp_path / "worker.log"
-    with running_sink(delay=0.01) as sink:
+    with running_sink(delay=RECEIVER_DELAY) as sink:
         expected = _enqueue(database_url, sink.url("/hook"))
         assert len(expected) == DELIVERIES
         env = {k: v for k, v in os.environ.items() if not k.startswith("TOCSIN_")}
@@ -128,9 +131,12 @@ def test_killed_workers_lose_no_notification(tmp_path: Path) -> None:
         deadline = time.monotonic() + TIME_LIMIT
         kills = rng.randint(3, 5)
         for _ in range(kills):
+            seen = len(sink.received)
             proc = _worker(env, log)
-            time.sleep(rng.uniform(*UPTIME))
-            assert proc.poll() is None, log.read_text()
+            while len(sink.received) == seen and time.monotonic() < deadline:
+                assert proc.poll() is None, log.read_text()
+                time.sleep(0.01)
+            time.sleep(rng.uniform(*SENDING))
             _kill(proc)
         sent_before_last = len({r.headers["webhook-id"] for r in sink.received})
         proc = _worker(env, log)
