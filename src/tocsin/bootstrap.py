@@ -135,7 +135,16 @@ def catalog_ref(
 
 def _channel_config(settings: Settings) -> ChannelConfig:
     return ChannelConfig(
-        outbound_allow=settings.outbound_allow, timeout=settings.outbound_timeout_seconds
+        mail_url=settings.mail_url,
+        mail_from=settings.mail_from,
+        mail_reply_to=settings.mail_reply_to,
+        mail_ca_file=settings.mail_ca_file,
+        outbound_allow=settings.outbound_allow,
+        timeout_seconds=settings.outbound_timeout_seconds,
+        sms_gateway_url=settings.sms_gateway_url,
+        sms_account_sid=settings.sms_account_sid,
+        sms_auth_token=settings.sms_auth_token,
+        sms_from=settings.sms_from,
     )
 
 
@@ -151,7 +160,7 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Tocsin:
     batch = settings.ingest_max_batch
     alerts = AlertService(db, clock, actions, matrix=settings.priority_matrix, max_batch=batch)
     auth = AuthService(db, clock, teams_of=team_slugs_of, max_batch=batch)
-    channels = Channels(_channel_config(settings))
+    channels = Channels(_channel_config(settings), clock=clock)
     deliveries = DeliveryService(
         db,
         clock,

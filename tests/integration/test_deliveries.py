@@ -24,8 +24,10 @@ from tocsin.incidents.lifecycle import Action
 from tocsin.incidents.schemas import ActionIn
 from tocsin.notifications.models import ContactMethod, Delivery
 from tocsin.notifications.schemas import ContactMethodIn, RuleIn, SettingsIn
+from tocsin.notifications.signing import sign
 from tocsin.settings import Settings
 
+SECRET = "whsec_c2lnbmluZy1rZXktZm9yLXRlc3Rz"
 PAGE = {"topic": "incident.created", "subject": "INC0000001 Disk full", "body": "db-1"}
 
 
@@ -91,7 +93,7 @@ def test_rules_page_each_contact_method_after_its_delay(
     org: Org, sink: Sink, clock: FrozenClock
 ) -> None:
     app = org.app
-    now_m = method(org, "agent@example.com", "webhook", sink.url("/now"))
+    now_m = method(org, "agent@example.com", "webhook", sink.url("/now"), secret=SECRET)
     later_m = method(org, "agent@example.com", "webhook", sink.url("/later"))
     app.contacts.create_rule(
         org.admin, "agent@example.com", RuleIn(contact_method=now_m, delay_minutes=0)
@@ -112,13 +114,20 @@ def test_rules_page_each_contact_method_after_its_delay(
     assert first.message["links"]["acknowledge"].endswith(first.id)
 
     assert app.deliveries.send_due() == 1
-    assert [r.headers["webhook-id"] for r in sink.at("/now")] == [ids[0]]
+    (signed,) = sink.at("/now")
+    assert signed.headers["webhook-id"] == ids[0]
+    # the secret is read from the contact method when sending, never copied into the queue
+    stamp = int(signed.headers["webhook-timestamp"])
+    assert signed.headers["webhook-signature"] == sign(SECRET, ids[0], stamp, signed.body)
+    assert SECRET not in str(first.message)
     assert sink.at("/later") == []
     clock.advance(minutes=4)
     assert app.deliveries.send_due() == 0
     clock.advance(minutes=1)
     assert app.deliveries.send_due() == 1
-    assert [r.headers["webhook-id"] for r in sink.at("/later")] == [ids[1]]
+    (unsigned,) = sink.at("/later")
+    assert unsigned.headers["webhook-id"] == ids[1]
+    assert "webhook-signature" not in unsigned.headers
     assert [r.status for r in rows(app, ids)] == ["delivered", "delivered"]
 
 
