@@ -33,7 +33,7 @@ def list_deliveries(
         page = tocsin.deliveries.list(
             principal,
             status=status.value if status else None,
-            incident=incident,
+            incident_id=incident,
             limit=limit,
         )
         zone = principal.time_zone

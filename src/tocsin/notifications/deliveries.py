@@ -196,12 +196,12 @@ class DeliveryService:
         principal: Principal,
         *,
         status: str | None = None,
-        incident: str | int | None = None,
+        incident_id: int | str | None = None,
         cursor: str | None = None,
         limit: int = 50,
     ) -> Page[DeliveryOut]:
         """Deliveries newest first, of the caller's customer (the provider's staff: all);
-        `incident` is an incident's id or number."""
+        `incident_id` is an incident's id, or its number (INC0001234)."""
         return list_deliveries(
-            self.db, principal, status=status, incident=incident, cursor=cursor, limit=limit
+            self.db, principal, status=status, incident=incident_id, cursor=cursor, limit=limit
         )

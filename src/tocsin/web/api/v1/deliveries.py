@@ -33,7 +33,7 @@ def list_deliveries(
     return app.deliveries.list(
         principal,
         status=status.value if status else None,
-        incident=incident,
+        incident_id=incident,
         cursor=cursor,
         limit=limit,
     )
