@@ -184,3 +184,28 @@ def test_a_name_allowed_by_the_guard_is_connected_to(
         guarded.close()
     assert outcome == Delivered("hooks.example answered HTTP 200")
     assert receiver.only().headers["host"] == f"hooks.example:{receiver.port}"
+
+
+class _ChecksOnlyReplies(OutboundPolicy):
+    """Lets every connection through unchecked: stands in for a transport that connected
+    somewhere the guard did not look at; only the reply's address is checked."""
+
+    def check_url(self, url: str) -> None:
+        pass
+
+    def addresses(self, host: str, port: int) -> list[str]:
+        return [host]
+
+
+def test_a_reply_from_an_unchecked_address_is_not_trusted(
+    clock: FrozenClock, receiver: Receiver
+) -> None:
+    guarded = GuardedHttp(_ChecksOnlyReplies(""), clock=clock)
+    try:
+        outcome = guarded.post(receiver.url("/hook"), body=b"x", headers={})
+    finally:
+        guarded.close()
+    assert outcome == Failed(
+        f"the reply came from a refused address: {LOCAL} is a loopback address; outbound "
+        "requests there are refused unless TOCSIN_OUTBOUND_ALLOW lists it"
+    )

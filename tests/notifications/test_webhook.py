@@ -6,6 +6,7 @@ import base64
 import hashlib
 import hmac
 import json
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -127,3 +128,14 @@ def test_check_target_refuses_with_a_sentence_and_the_field(
 )
 def test_check_target_accepts_good_targets(channels: Channels, target: Target) -> None:
     channels.check_target(target)
+
+
+def test_one_channels_object_serves_a_thread_pool(channels: Channels, receiver: Receiver) -> None:
+    target = Target(ChannelKind.WEBHOOK, receiver.url("/in"), secret=SECRET)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        outcomes = list(
+            pool.map(lambda n: channels.send(target, incident_message(f"dlv_{n}")), range(40))
+        )
+    assert all(isinstance(outcome, Delivered) for outcome in outcomes)
+    ids = sorted(r.headers["webhook-id"] for r in receiver.received)
+    assert ids == sorted(f"dlv_{n}" for n in range(40))

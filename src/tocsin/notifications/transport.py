@@ -22,7 +22,12 @@ from tocsin.notifications.channels.base import (
     Outcome,
     Target,
 )
+from tocsin.notifications.channels.email import EmailChannel
 from tocsin.notifications.channels.http import GuardedHttp
+from tocsin.notifications.channels.ntfy import NtfyChannel
+from tocsin.notifications.channels.slack import SlackChannel
+from tocsin.notifications.channels.sms import SmsChannel
+from tocsin.notifications.channels.teams import TeamsChannel
 from tocsin.notifications.channels.webhook import WebhookChannel
 from tocsin.notifications.outbound import (
     HostUnresolved,
@@ -65,7 +70,25 @@ class Channels:
         self.policy = OutboundPolicy(config.outbound_allow, resolve=resolve)
         self._http = GuardedHttp(self.policy, clock=clock, timeout_seconds=config.timeout_seconds)
         self._channels: dict[ChannelKind, Channel] = {
+            ChannelKind.EMAIL: EmailChannel(
+                mail_url=config.mail_url,
+                mail_from=config.mail_from,
+                mail_reply_to=config.mail_reply_to,
+                mail_ca_file=config.mail_ca_file,
+                timeout_seconds=config.timeout_seconds,
+                clock=clock,
+            ),
             ChannelKind.WEBHOOK: WebhookChannel(self._http, clock),
+            ChannelKind.SLACK: SlackChannel(self._http),
+            ChannelKind.TEAMS: TeamsChannel(self._http),
+            ChannelKind.NTFY: NtfyChannel(self._http),
+            ChannelKind.SMS: SmsChannel(
+                self._http,
+                gateway_url=config.sms_gateway_url,
+                account_sid=config.sms_account_sid,
+                auth_token=config.sms_auth_token,
+                sender=config.sms_from,
+            ),
         }
 
     def send(self, target: Target, message: Message) -> Outcome:
