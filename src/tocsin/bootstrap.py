@@ -8,14 +8,18 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
+from sqlalchemy import select
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
 
 from tocsin.alerts.keys import IntegrationService
 from tocsin.alerts.service import AlertService
 from tocsin.audit.chain import ChainKey, audit_key
 from tocsin.audit.sealing import KEYED_CHAIN_REVISION, seal_chain
 from tocsin.audit.service import AuditChain
+from tocsin.auth.principal import Principal
 from tocsin.auth.service import AuthService
+from tocsin.catalog.resolve import service_by_slug, team_by_slug
 from tocsin.catalog.service import CatalogService, team_slugs_of
 from tocsin.core.clock import Clock, SystemClock
 from tocsin.core.events import DomainEvent
@@ -26,11 +30,18 @@ from tocsin.db.raw import Raw
 from tocsin.db.session import Database, Subscriber
 from tocsin.heartbeats.service import HeartbeatService
 from tocsin.incidents.actions import IncidentActions
+from tocsin.incidents.lifecycle import OPEN_STATE_VALUES
+from tocsin.incidents.models import Incident
 from tocsin.incidents.service import IncidentService
+from tocsin.notifications.channel_admin import ChannelService
+from tocsin.notifications.contacts import ContactService
+from tocsin.notifications.deliveries import DeliveryService
 from tocsin.notifications.outbox import enqueue_events
+from tocsin.notifications.transport import ChannelConfig, Channels
+from tocsin.oncall.service import OncallService
 from tocsin.paging.link_actions import LinkActions
 from tocsin.paging.links import ActionLinks
-from tocsin.oncall.service import OncallService
+from tocsin.paging.service import PagingService
 from tocsin.settings import Settings
 from tocsin.sla.service import SlaService
 
@@ -53,6 +64,11 @@ class Tocsin:
     sla: SlaService
     oncall: OncallService
     heartbeats: HeartbeatService
+    # outbound transport (e-mail, webhooks, chat, SMS, ntfy) and the delivery queue on it
+    channels: Channels
+    deliveries: DeliveryService
+    contacts: ContactService
+    notification_channels: ChannelService
     secret_key: str = field(repr=False)
     # the audit chain's HMAC key (TOCSIN_AUDIT_KEY, or derived from the secret): never
     # stored in the database, or a writer of the database could rewrite the chain
@@ -60,6 +76,7 @@ class Tocsin:
     # signed acknowledge / resolve links in notifications, and what opening one does
     action_links: ActionLinks = field(repr=False)
     link_actions: LinkActions = field(repr=False)
+    paging: PagingService = field(repr=False)
 
     def migrate(self) -> None:
         """Bring the schema up to date, then seal the audit chain if it is not. Entries
@@ -76,6 +93,8 @@ class Tocsin:
 
     def dispose(self) -> None:
         self.alerts.stop()
+        self.deliveries.close()
+        self.channels.close()
         try:
             self.auth.flush_refusals(final=True)
         except Exception:  # the database may be what failed; the process ends anyway
@@ -106,6 +125,43 @@ def event_recorder(chain: AuditChain) -> Subscriber:
     return record_events
 
 
+def still_unacknowledged(session: Session, incident_ids: list[int]) -> set[int]:
+    """Which of these incidents are open and unacknowledged: a delayed page of the others
+    is skipped."""
+    return set(
+        session.scalars(
+            select(Incident.id).where(
+                Incident.id.in_(incident_ids),
+                Incident.acknowledged_at.is_(None),
+                Incident.state.in_(OPEN_STATE_VALUES),
+            )
+        )
+    )
+
+
+def catalog_ref(
+    session: Session, principal: Principal, kind: str, slug: str, customer_id: int
+) -> int:
+    """A shared channel's team or service, by the catalog's own resolution rule."""
+    find = team_by_slug if kind == "team" else service_by_slug
+    return find(session, principal, slug, customer_id=customer_id, field=kind).id
+
+
+def _channel_config(settings: Settings) -> ChannelConfig:
+    return ChannelConfig(
+        mail_url=settings.mail_url,
+        mail_from=settings.mail_from,
+        mail_reply_to=settings.mail_reply_to,
+        mail_ca_file=settings.mail_ca_file,
+        outbound_allow=settings.outbound_allow,
+        timeout_seconds=settings.outbound_timeout_seconds,
+        sms_gateway_url=settings.sms_gateway_url,
+        sms_account_sid=settings.sms_account_sid,
+        sms_auth_token=settings.sms_auth_token,
+        sms_from=settings.sms_from,
+    )
+
+
 def build(settings: Settings, *, clock: Clock | None = None) -> Tocsin:
     clock = clock or SystemClock()
     secret_key = _secret_key(settings)
@@ -123,6 +179,14 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Tocsin:
         secret_key, clock, settings.base_url, timedelta(hours=settings.action_link_hours)
     )
     integrations = IntegrationService(db, clock)
+    channels = Channels(_channel_config(settings), clock=clock)
+    deliveries = DeliveryService(
+        db,
+        clock,
+        channels,
+        claim_seconds=settings.engine_lease_seconds,
+        still_unacknowledged=still_unacknowledged,
+    )
     return Tocsin(
         settings=settings,
         clock=clock,
@@ -136,8 +200,13 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Tocsin:
         sla=sla,
         oncall=OncallService(db, clock, secret_key=secret_key, base_url=settings.base_url),
         heartbeats=HeartbeatService(db, clock, integrations, alerts, base_url=settings.base_url),
+        channels=channels,
+        deliveries=deliveries,
+        contacts=ContactService(db, clock, channels.check_target),
+        notification_channels=ChannelService(db, clock, channels.check_target, catalog_ref),
         secret_key=secret_key,
         audit_key=key,
         action_links=links,
         link_actions=LinkActions(db, links, actions),
+        paging=PagingService(db, incidents, sla, deliveries, links, settings.base_url),
     )

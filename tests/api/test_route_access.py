@@ -11,7 +11,7 @@ import pytest
 from fastapi.routing import APIRoute
 from starlette.routing import Mount, Route
 
-from tocsin.auth.roles import Role, can
+from tocsin.auth.roles import Permission, Role, can
 from tocsin.incidents.schemas import IncidentIn
 from tocsin.web.access import IntegrationKey, Public, Require
 
@@ -21,6 +21,9 @@ from .conftest import PEOPLE, World
 FRAMEWORK_ROUTES = {"/openapi.json", "/docs", "/docs/assets", "/static"}
 # Pages anyone may see: operations endpoints and the sign-in form.
 PUBLIC_PAGES = {"/healthz", "/readyz", "/metrics", "/login", "/docs"}
+
+# A person's contact methods, rules and settings: their own, or an administrator's to manage.
+SELF_OR_ADMIN = "/api/v1/users/{ref}/"
 
 # One valid-looking request per route: enough to get past validation, so the answer shows
 # the access decision rather than a 422.
@@ -61,6 +64,19 @@ SAMPLE_BODIES: dict[tuple[str, str], Any] = {
         "resolution_minutes": 240,
     },
     ("PATCH", "/api/v1/sla-policies/{slug}"): {"response_minutes": 20},
+    ("POST", "/api/v1/users/{ref}/contact-methods"): {"type": "email", "address": "p@acme.test"},
+    ("PATCH", "/api/v1/users/{ref}/contact-methods/{cm_id}"): {"label": "pager"},
+    ("POST", "/api/v1/users/{ref}/contact-methods/{cm_id}/test"): None,
+    ("POST", "/api/v1/users/{ref}/notification-rules"): {"contact_method": 1, "delay_minutes": 0},
+    ("PUT", "/api/v1/users/{ref}/notification-settings"): {"time_zone": "UTC"},
+    ("POST", "/api/v1/channels"): {
+        "name": "Chat",
+        "slug": "chat",
+        "type": "email",
+        "address": "ops@example.com",
+    },
+    ("PATCH", "/api/v1/channels/{slug}"): {"name": "Chat room"},
+    ("POST", "/api/v1/deliveries/{delivery_id}/retry"): None,
     # Ingest routes: a user's API token is not an integration key.
     ("POST", "/v2/enqueue"): {
         "routing_key": "x",
@@ -194,7 +210,9 @@ def _path_values(world: World, incident: str, token_id: int) -> dict[str, dict[s
         "/api/v1/customers/": {"slug": "acme"},
         "/api/v1/teams/": {"slug": "ops"},
         "/api/v1/services/": {"slug": "acme-web"},
-        "/api/v1/users/": {"ref": "alice@acme.test"},
+        "/api/v1/users/": {"ref": "alice@acme.test", "cm_id": "1", "rule_id": "1"},
+        "/api/v1/channels/": {"slug": "chat"},
+        "/api/v1/deliveries/": {"delivery_id": "dlv_00000000000000000000000000"},
         "/api/v1/tokens/": {"token_id": str(token_id)},
         "/api/v1/incidents/": {"ref": incident, "action": "acknowledge"},
         "/api/v1/integrations/": {"ref": str(world.extra["integration_id"])},
@@ -269,6 +287,16 @@ def test_each_role_gets_exactly_what_the_rule_says(world: World, who: str | None
         allowed = permission is None or can(role, permission, provider=customer is None)
         if not allowed and status != 403:
             mismatches.append(f"{method} {route.path}: {who} ({role}) got {status}, not 403")
+        if (
+            allowed
+            and status == 403
+            and route.path.startswith(SELF_OR_ADMIN)
+            and (
+                who is not None
+                and not can(role, Permission.USERS_MANAGE, provider=customer is None)
+            )
+        ):
+            continue  # someone else's notification setup: only its owner or an admin
         if allowed and status in (401, 403):
             mismatches.append(f"{method} {route.path}: {who} ({role}) refused with {status}")
     assert not mismatches, "\n".join(mismatches)

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import typer
 
-from tocsin.cli import audit, db, demo, incident, integration, oncall, serve, token, user
+from tocsin.cli import (
+    audit,
+    db,
+    delivery,
+    demo,
+    incident,
+    integration,
+    oncall,
+    serve,
+    token,
+    user,
+)
 
 app = typer.Typer(
     name="tocsin",
@@ -22,6 +33,7 @@ app.add_typer(token.app, name="token")
 app.add_typer(incident.app, name="incident")
 app.add_typer(integration.app, name="integration")
 app.add_typer(audit.app, name="audit")
+app.add_typer(delivery.app, name="delivery")
 app.command("demo")(demo.demo)
 app.command("oncall")(oncall.oncall)
 

@@ -14,9 +14,10 @@ from tocsin.db.base import Base
 from tocsin.heartbeats import models as _heartbeats
 from tocsin.incidents import models as _incidents
 from tocsin.notifications import models as _notifications
-from tocsin.paging import link_models as _paging_links
-from tocsin.sla import models as _sla
 from tocsin.oncall import models as _oncall
+from tocsin.paging import link_models as _paging_links
+from tocsin.paging import models as _paging
+from tocsin.sla import models as _sla
 
 metadata = Base.metadata
 __all__ = [
@@ -29,8 +30,9 @@ __all__ = [
     "_incidents",
     "_locks",
     "_notifications",
+    "_oncall",
+    "_paging",
     "_paging_links",
     "_sla",
-    "_oncall",
     "metadata",
 ]

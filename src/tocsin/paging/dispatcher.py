@@ -218,4 +218,3 @@ def _load_events(session: Session, ids: list[int]) -> list[Event]:
             )
         )
     return events
-

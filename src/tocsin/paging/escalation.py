@@ -48,7 +48,7 @@ def step(delays_minutes: Sequence[int], repeat: int, at: Position) -> Step:
 
 
 def describe(page: Position, levels: int, repeat: int) -> str:
-    """"level 2 of 3" and, when the policy repeats, which round."""
+    """ "level 2 of 3" and, when the policy repeats, which round."""
     text = f"level {page.level + 1} of {levels}"
     if repeat:
         text += f", round {page.round + 1} of {repeat + 1}"

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
+from tocsin.notifications.notice import Notice
 from tocsin.paging.snapshot import IncidentSnapshot
 
 # Event kinds (incident.<kind>) and how a message names them.
@@ -28,17 +28,6 @@ _HEADLINES = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Draft:
-    """A message before it has a delivery id (and the links that depend on it)."""
-
-    topic: str
-    subject: str
-    body: str
-    incident: dict[str, Any]
-    data: dict[str, Any] = field(default_factory=dict)
-
-
 def incident_url(base_url: str, number: str) -> str:
     return f"{base_url.rstrip('/')}/incidents/{number}"
 
@@ -50,14 +39,13 @@ def draft(
     base_url: str,
     text: str = "",
     data: dict[str, Any] | None = None,
-) -> Draft:
+) -> Notice:
     """The message about `snapshot` for the event `topic` (incident.<kind>); `text` is
-    the event's own sentence (its timeline message)."""
+    the event's own sentence (its timeline message). The subject is the title alone (or
+    "Escalated: <title>"): each channel puts the number and priority before it."""
     kind = topic.removeprefix("incident.")
     headline = _HEADLINES.get(kind, kind.replace("_", " ").capitalize())
-    subject = f"[{snapshot.number}] P{snapshot.priority} {snapshot.title}"
-    if kind != "created":
-        subject = f"{headline}: {subject}"
+    subject = snapshot.title if kind in ("created", "paged") else f"{headline}: {snapshot.title}"
     lines = [f"{headline}: {snapshot.number} (P{snapshot.priority}) {snapshot.title}"]
     if text:
         lines.append(text)
@@ -72,7 +60,7 @@ def draft(
         if value
     )
     lines.append(f"State {snapshot.state.replace('_', ' ')}; {where}.")
-    return Draft(
+    return Notice(
         topic=topic,
         subject=subject,
         body="\n".join(lines),

@@ -4,15 +4,15 @@ with links to act that are tied to its own delivery id."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import select
 
 from tocsin.db.session import UnitOfWork
-from tocsin.notifications.deliveries import DeliveryService, Draft
+from tocsin.notifications.deliveries import DeliveryService
 from tocsin.notifications.models import Delivery
+from tocsin.notifications.notice import Notice
 from tocsin.paging.links import ActionLinks
-from tocsin.paging.messages import Draft as PagingDraft
 from tocsin.paging.snapshot import IncidentSnapshot
 
 
@@ -28,7 +28,7 @@ class Pager:
         *,
         user_id: int,
         snapshot: IncidentSnapshot,
-        message: PagingDraft,
+        message: Notice,
         dedupe_prefix: str,
         at: datetime,
     ) -> str:
@@ -37,7 +37,7 @@ class Pager:
         ids = self.deliveries.page_user(
             uow,
             user_id=user_id,
-            message=_as_draft(message),
+            message=message,
             incident_id=snapshot.id,
             priority=snapshot.priority,
             dedupe_prefix=dedupe_prefix,
@@ -52,7 +52,7 @@ class Pager:
         return _how(uow, ids, at)
 
     def channels(
-        self, uow: UnitOfWork, *, snapshot: IncidentSnapshot, message: PagingDraft, key: str
+        self, uow: UnitOfWork, *, snapshot: IncidentSnapshot, message: Notice, key: str
     ) -> list[str]:
         return self.deliveries.notify_channels(
             uow,
@@ -60,7 +60,7 @@ class Pager:
             team_id=snapshot.team_id,
             service_id=snapshot.service_id,
             topic=message.topic,
-            message=_as_draft(message),
+            message=message,
             incident_id=snapshot.id,
             dedupe_prefix=key,
             at=uow.db.clock.now(),
@@ -73,16 +73,6 @@ class Pager:
         )
 
 
-def _as_draft(message: PagingDraft) -> Draft:
-    return Draft(
-        topic=message.topic,
-        subject=message.subject,
-        body=message.body,
-        incident=message.incident,
-        data=message.data,
-    )
-
-
 def _how(uow: UnitOfWork, ids: list[str], at: datetime) -> str:
     if not ids:
         return "no contact method"
@@ -91,10 +81,6 @@ def _how(uow: UnitOfWork, ids: list[str], at: datetime) -> str:
     ).all()
     parts = []
     for kind, available_at in sorted(rows, key=lambda r: r[1]):
-        wait = (_aware(available_at) - at).total_seconds()
+        wait = (available_at - at).total_seconds()
         parts.append(kind if wait < 60 else f"{kind} after {round(wait / 60)} min")
     return ", ".join(dict.fromkeys(parts))
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)

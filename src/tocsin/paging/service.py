@@ -32,9 +32,7 @@ class PagingService:
     def __post_init__(self) -> None:
         self.pager = Pager(self.deliveries, self.links, self.base_url)
         self.escalator = Escalator(self.incidents, self.pager, self._engine_principal)
-        self.dispatcher = Dispatcher(
-            self.db, self.sla, self.escalator, self.pager, self.deliveries
-        )
+        self.dispatcher = Dispatcher(self.db, self.sla, self.escalator, self.pager, self.deliveries)
 
     def _engine_principal(self, session: Session) -> Principal:
         """The engine acts as a system administrator of the provider (what it does is
@@ -82,4 +80,3 @@ class PagingService:
                     },
                 )
         return len(crossings)
-

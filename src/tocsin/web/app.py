@@ -14,6 +14,9 @@ from tocsin.web.api.v1 import (
     alerts,
     audit,
     catalog,
+    channels,
+    contacts,
+    deliveries,
     directory,
     heartbeats,
     incidents,
@@ -60,6 +63,9 @@ def create_app(tocsin: Tocsin) -> Front:
         oncall.router,
         oncall.feeds,
         heartbeats.router,
+        contacts.router,
+        channels.router,
+        deliveries.router,
     )
     for router in routers:
         app.include_router(router)

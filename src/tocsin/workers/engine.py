@@ -161,7 +161,10 @@ class Engine:
 
     def start(self) -> None:
         self.app.db.after_commit.append(self.wake)
-        for name, target in (("tocsin-engine", self.run_forever), ("tocsin-paging", self.run_paging)):
+        for name, target in (
+            ("tocsin-engine", self.run_forever),
+            ("tocsin-paging", self.run_paging),
+        ):
             thread = threading.Thread(target=target, name=name, daemon=True)
             thread.start()
             self._threads.append(thread)

@@ -1,0 +1,234 @@
+"""Putting deliveries on the queue: a person's page (their rules, quiet hours), a shared
+channel's notice, an administrator's warning. Every insert is idempotent by its dedupe key,
+so a producer that runs twice (after a crash) enqueues once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from tocsin.auth.models import User
+from tocsin.auth.service import default_customer
+from tocsin.db.upsert import insert_ignore
+from tocsin.notifications.models import (
+    ContactMethod,
+    Delivery,
+    NotificationChannel,
+    NotificationRule,
+    NotificationSettings,
+)
+from tocsin.notifications.notice import LinksFor, Notice, new_delivery_id
+from tocsin.notifications.quiet_hours import QuietHours, defer_until
+
+PENDING = "pending"
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """One delivery to insert."""
+
+    kind: str
+    address: str
+    customer_id: int | None
+    available_at: datetime
+    dedupe_key: str
+    user_id: int | None = None
+    contact_method_id: int | None = None
+    channel_id: int | None = None
+    unless_acknowledged: bool = False
+
+
+def insert(
+    session: Session,
+    drafts: list[Draft],
+    notice: Notice,
+    *,
+    incident_id: int | None,
+    now: datetime,
+    links_for: LinksFor | None = None,
+) -> list[str]:
+    """Insert each draft unless its dedupe key is queued already; the ids, old or new."""
+    ids = []
+    for draft in drafts:
+        delivery_id = new_delivery_id()
+        links = links_for(delivery_id) if links_for is not None else {}
+        insert_ignore(
+            session,
+            Delivery.__table__,  # type: ignore[arg-type]
+            {
+                "id": delivery_id,
+                "customer_id": draft.customer_id,
+                "incident_id": incident_id,
+                "topic": notice.topic,
+                "user_id": draft.user_id,
+                "contact_method_id": draft.contact_method_id,
+                "channel_id": draft.channel_id,
+                "kind": draft.kind,
+                "address": draft.address,
+                "message": notice.stored(links),
+                "unless_acknowledged": draft.unless_acknowledged,
+                "dedupe_key": draft.dedupe_key,
+                "status": PENDING,
+                "attempts": 0,
+                "available_at": draft.available_at,
+                "created_at": now,
+            },
+        )
+        kept = session.scalar(select(Delivery.id).where(Delivery.dedupe_key == draft.dedupe_key))
+        assert kept is not None
+        ids.append(kept)
+    return ids
+
+
+def quiet_hours_of(session: Session, user_id: int) -> QuietHours | None:
+    row = session.get(NotificationSettings, user_id)
+    if row is None:
+        return None
+    return QuietHours(row.time_zone, row.quiet_start, row.quiet_end, row.quiet_min_priority)
+
+
+def person_drafts(
+    session: Session, user: User, *, priority: int, dedupe_prefix: str, at: datetime, incident: bool
+) -> list[Draft]:
+    """A person's page as deliveries: one per notification rule (its contact method after
+    its delay, sent then only if still unacknowledged); without rules (or with only
+    disabled methods in them) every enabled contact method at once; without any, the
+    account's e-mail address, so that nobody goes unpaged. Quiet hours hold back the low
+    priorities."""
+    quiet = quiet_hours_of(session, user.id)
+    prefix = f"{dedupe_prefix}:u{user.id}"
+    rules = session.execute(
+        select(NotificationRule, ContactMethod)
+        .join(ContactMethod, ContactMethod.id == NotificationRule.contact_method_id)
+        .where(NotificationRule.user_id == user.id, ContactMethod.disabled_at.is_(None))
+        .order_by(NotificationRule.delay_minutes, NotificationRule.id)
+    ).all()
+    planned: list[tuple[str, ContactMethod | None, int]] = [
+        (f"{prefix}:r{rule.id}", method, rule.delay_minutes) for rule, method in rules
+    ]
+    if not planned:
+        methods = session.scalars(
+            select(ContactMethod)
+            .where(ContactMethod.user_id == user.id, ContactMethod.disabled_at.is_(None))
+            .order_by(ContactMethod.id)
+        ).all()
+        planned = [(f"{prefix}:cm{m.id}", m, 0) for m in methods]
+    if not planned:
+        planned = [(f"{prefix}:email", None, 0)]
+    drafts = []
+    for key, method, delay in planned:
+        due = at + timedelta(minutes=delay)
+        if quiet is not None:
+            due = defer_until(quiet, priority, due) or due
+        drafts.append(
+            Draft(
+                kind=method.type if method else "email",
+                address=method.address if method else user.email,
+                customer_id=user.customer_id,
+                available_at=due,
+                dedupe_key=key,
+                user_id=user.id,
+                contact_method_id=method.id if method else None,
+                unless_acknowledged=incident and delay > 0,
+            )
+        )
+    return drafts
+
+
+def _subscribed(events: list[str], topic: str) -> bool:
+    """A channel's events name topics exactly, or a family as "incident.*", or all: "*"."""
+    for event in events:
+        if event == topic or event == "*":
+            return True
+        if event.endswith(".*") and topic.startswith(event[:-1]):
+            return True
+    return False
+
+
+def channel_drafts(
+    session: Session,
+    *,
+    customer_id: int,
+    team_id: int | None,
+    service_id: int | None,
+    topic: str,
+    dedupe_prefix: str,
+    at: datetime,
+) -> list[Draft]:
+    """The enabled channels told about `topic` for an incident of this customer, team and
+    service: the customer's own, and the provider's (whose people work every customer's
+    incidents). A channel naming a team or a service hears only of those; one naming
+    neither hears of all its customer's incidents (the provider's: of every incident)."""
+    provider_id = default_customer(session).id
+    channels = session.scalars(
+        select(NotificationChannel)
+        .where(
+            NotificationChannel.customer_id.in_({customer_id, provider_id}),
+            NotificationChannel.disabled_at.is_(None),
+        )
+        .order_by(NotificationChannel.id)
+    ).all()
+    drafts = []
+    for channel in channels:
+        if not _subscribed(list(channel.events), topic):
+            continue
+        if channel.team_id is not None and channel.team_id != team_id:
+            continue
+        if channel.service_id is not None and channel.service_id != service_id:
+            continue
+        drafts.append(
+            Draft(
+                kind=channel.type,
+                address=channel.address,
+                customer_id=channel.customer_id,
+                available_at=at,
+                dedupe_key=f"{dedupe_prefix}:ch{channel.id}",
+                channel_id=channel.id,
+            )
+        )
+    return drafts
+
+
+def admin_drafts(
+    session: Session, *, customer_id: int, dedupe_prefix: str, at: datetime
+) -> list[Draft]:
+    """Every active administrator of this customer and of the provider, at their account's
+    e-mail address (a contact method may be what just failed)."""
+    provider_id = default_customer(session).id
+    admins = session.scalars(
+        select(User)
+        .where(
+            User.customer_id.in_({customer_id, provider_id}),
+            User.role == "admin",
+            User.active.is_(True),
+        )
+        .order_by(User.id)
+    ).all()
+    return [
+        Draft(
+            kind="email",
+            address=admin.email,
+            customer_id=admin.customer_id,
+            available_at=at,
+            dedupe_key=f"{dedupe_prefix}:admin{admin.id}",
+            user_id=admin.id,
+        )
+        for admin in admins
+    ]
+
+
+def cancel_pending(session: Session, **where: int) -> int:
+    """Cancel pending deliveries matching `where` (incident_id=, contact_method_id=,
+    channel_id=); for an incident only those sent "unless acknowledged"."""
+    query = update(Delivery).where(Delivery.status == PENDING)
+    for column, value in where.items():
+        query = query.where(getattr(Delivery, column) == value)
+    if "incident_id" in where:
+        query = query.where(Delivery.unless_acknowledged.is_(True))
+    result = session.execute(
+        query.values(status="cancelled", last_error="cancelled", claimed_until=None)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
