@@ -21,7 +21,8 @@ def test_a_tick_logs_what_acted_and_what_failed(
     # logging call itself, which ended `tocsin serve`'s engine thread the first time a
     # module acted with INFO logging on.
     caplog.set_level(logging.INFO, logger="tocsin.engine")
-    engine = Engine(app, [Module("acts", lambda: 3), Module("breaks", _broken)], holder="one")
+    modules = [Module("acts", lambda: 3), Module("breaks", _broken)]
+    engine = Engine(app, modules, holder="one", paging=[])
     assert engine.tick() == {"acts": 3}
     logged = {(r.getMessage(), getattr(r, "engine_module", None)) for r in caplog.records}
     assert ("engine module acted", "acts") in logged

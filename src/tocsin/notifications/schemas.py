@@ -12,6 +12,7 @@ from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 from tocsin.core.schemas import StrictModel
 from tocsin.core.validation import Name, Slug, TimeZoneName
 from tocsin.notifications.quiet_hours import parse_hhmm
+from tocsin.notifications.topics import TOPICS, known_subscription
 
 
 class ContactType(StrEnum):
@@ -40,11 +41,21 @@ Address = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, 
 Secret = Annotated[str, StringConstraints(min_length=1, max_length=500)]
 Label = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
 HHMM = Annotated[str, AfterValidator(_hhmm)]
+def _topic(value: str) -> str:
+    if not known_subscription(value):
+        raise ValueError(
+            f"{value!r} is not a notification topic; use one of {', '.join(sorted(TOPICS))}, "
+            'a family such as "incident.*", or "*" for everything'
+        )
+    return value
+
+
 Topic = Annotated[
     str,
     StringConstraints(
         strip_whitespace=True, min_length=1, max_length=64, pattern=r"^[a-z0-9_.*]+$"
     ),
+    AfterValidator(_topic),
 ]
 
 

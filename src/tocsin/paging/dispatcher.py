@@ -46,6 +46,10 @@ class Event:
     data: dict[str, Any]
 
     @property
+    def kind(self) -> str:
+        return self.action.removeprefix("incident.")
+
+    @property
     def changes(self) -> dict[str, list[Any]]:
         changes = self.data.get("changes") or {}
         return changes if isinstance(changes, dict) else {}
@@ -125,7 +129,7 @@ class Dispatcher:
         self._page_people(uow, event, snapshot)
         message = draft(
             snapshot,
-            topic=event.action,
+            kind=event.kind,
             base_url=self.pager.base_url,
             text=str(event.data.get("message") or ""),
             data={"changes": event.changes, "actor": event.actor},
@@ -139,12 +143,12 @@ class Dispatcher:
         if event.action == "incident.assign" and snapshot.assignee_id is not None:
             assignee = event.after("assignee")
             if assignee and assignee == snapshot.assignee and assignee != event.actor:
-                self._page(uow, event, snapshot, snapshot.assignee_id, "incident.assign", text)
+                self._page(uow, event, snapshot, snapshot.assignee_id, text)
         elif event.action in _PAGE_ASSIGNEE:
             if event.data.get("escalate"):
                 self.escalator.escalate_now(uow, snapshot, event.at)
             if snapshot.assignee_id is not None and snapshot.is_open:
-                self._page(uow, event, snapshot, snapshot.assignee_id, event.action, text)
+                self._page(uow, event, snapshot, snapshot.assignee_id, text)
 
     def _page(
         self,
@@ -152,10 +156,9 @@ class Dispatcher:
         event: Event,
         snapshot: IncidentSnapshot,
         user_id: int,
-        topic: str,
         text: str,
     ) -> None:
-        message = draft(snapshot, topic=topic, base_url=self.pager.base_url, text=text)
+        message = draft(snapshot, kind=event.kind, base_url=self.pager.base_url, text=text)
         self.pager.page(
             uow,
             user_id=user_id,

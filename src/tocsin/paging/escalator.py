@@ -116,7 +116,7 @@ class Escalator:
         first = taken.page == Position(0, 0)
         message = draft(
             snapshot,
-            topic="incident.created" if first else "incident.escalated",
+            kind="paged" if first else "escalated",
             base_url=self.pager.base_url,
             data={"level": taken.page.level + 1, "round": taken.page.round + 1},
         )

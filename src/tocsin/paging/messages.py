@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tocsin.notifications.notice import Notice
+from tocsin.notifications.topics import topic_of
 from tocsin.paging.snapshot import IncidentSnapshot
 
 # Event kinds (incident.<kind>) and how a message names them.
@@ -35,15 +36,14 @@ def incident_url(base_url: str, number: str) -> str:
 def draft(
     snapshot: IncidentSnapshot,
     *,
-    topic: str,
+    kind: str,
     base_url: str,
     text: str = "",
     data: dict[str, Any] | None = None,
 ) -> Notice:
-    """The message about `snapshot` for the event `topic` (incident.<kind>); `text` is
+    """The message about `snapshot` for an event of `kind` (incident.<kind>); `text` is
     the event's own sentence (its timeline message). The subject is the title alone (or
     "Escalated: <title>"): each channel puts the number and priority before it."""
-    kind = topic.removeprefix("incident.")
     headline = _HEADLINES.get(kind, kind.replace("_", " ").capitalize())
     subject = snapshot.title if kind in ("created", "paged") else f"{headline}: {snapshot.title}"
     lines = [f"{headline}: {snapshot.number} (P{snapshot.priority}) {snapshot.title}"]
@@ -60,6 +60,7 @@ def draft(
         if value
     )
     lines.append(f"State {snapshot.state.replace('_', ' ')}; {where}.")
+    topic = topic_of(kind)
     return Notice(
         topic=topic,
         subject=subject,
