@@ -9,6 +9,7 @@ from __future__ import annotations
 import email
 import email.policy
 import json
+import socket
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -78,10 +79,16 @@ class _Box(Generic[T]):
         assert not pending, f"{who} received what the test did not expect: {pending!r}"
 
 
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 class MailSink:
     def __init__(self) -> None:
         self.box: _Box[Mail] = _Box()
-        self._controller = Controller(self, hostname="127.0.0.1", port=0)
+        self._controller = Controller(self, hostname="127.0.0.1", port=_free_port())
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)

@@ -41,6 +41,8 @@ Address = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, 
 Secret = Annotated[str, StringConstraints(min_length=1, max_length=500)]
 Label = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
 HHMM = Annotated[str, AfterValidator(_hhmm)]
+
+
 def _topic(value: str) -> str:
     if not known_subscription(value):
         raise ValueError(

@@ -43,9 +43,8 @@ def recipients(session: Session, level: LevelSpec, at: datetime) -> Recipients:
             empty.append(f"{target.type} {target.label}")
         wanted.extend(found)
     unique = list(dict.fromkeys(wanted))
-    emails = dict(
-        session.execute(
-            select(User.id, User.email).where(User.id.in_(unique), User.active.is_(True))
-        ).tuples()
+    rows = session.execute(
+        select(User.id, User.email).where(User.id.in_(unique), User.active.is_(True))
     )
+    emails = {user_id: email for user_id, email in rows}
     return Recipients(users=[(uid, emails[uid]) for uid in unique if uid in emails], empty=empty)

@@ -79,15 +79,28 @@ class Engine:
         self._held: dict[str, datetime] = {}  # lease name -> until when this process holds it
 
     def tick(self) -> dict[str, int]:
-        """One pass of both loops (tests drive the engine with it)."""
+        """One pass of the housekeeping loop, then the notification loop until it has
+        nothing left to do (tests drive the engine with it)."""
         done = self._run(self.modules)
-        done.update(self._run(self.paging))
+        for name, count in self._drain().items():
+            done[name] = done.get(name, 0) + count
         self._process_duties()
         return done
 
     def notify(self) -> int:
-        """One pass of the notification loop."""
-        return sum(self._run(self.paging).values())
+        """The notification loop until it has nothing left to do: a page's own events
+        (an escalation's timeline entry) are handled in the same wake-up."""
+        return sum(self._drain().values())
+
+    def _drain(self, passes: int = 10) -> dict[str, int]:
+        done: dict[str, int] = {}
+        for _ in range(passes):
+            step = self._run(self.paging)
+            for name, count in step.items():
+                done[name] = done.get(name, 0) + count
+            if not any(step.values()):
+                break
+        return done
 
     def _run(self, modules: list[Module]) -> dict[str, int]:
         """Run each module whose lease this process holds; returns what each did."""
