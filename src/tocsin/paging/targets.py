@@ -46,5 +46,5 @@ def recipients(session: Session, level: LevelSpec, at: datetime) -> Recipients:
     rows = session.execute(
         select(User.id, User.email).where(User.id.in_(unique), User.active.is_(True))
     )
-    emails = {user_id: email for user_id, email in rows}
+    emails = dict(rows.tuples().all())
     return Recipients(users=[(uid, emails[uid]) for uid in unique if uid in emails], empty=empty)
