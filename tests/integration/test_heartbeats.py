@@ -60,7 +60,7 @@ def state(org: Org, integration_id: int) -> str:
 
 def engine_module(org: Org) -> Engine:
     (module,) = [m for m in Engine(org.app).modules if m.name == "heartbeats"]
-    return Engine(org.app, [module], holder="one")
+    return Engine(org.app, [module], holder="one", paging=[])
 
 
 def test_a_heartbeat_is_created_with_its_schedule_and_ping_url(org: Org) -> None:
@@ -219,7 +219,8 @@ def test_two_engines_open_one_incident(org: Org) -> None:
     heartbeat(org, interval=5)
     clock_of(org).advance(minutes=10)
     modules = [Module("heartbeats", org.app.heartbeats.check)]
-    one, two = Engine(org.app, modules, holder="one"), Engine(org.app, modules, holder="two")
+    one = Engine(org.app, modules, holder="one", paging=[])
+    two = Engine(org.app, modules, holder="two", paging=[])
     assert one.tick() == {"heartbeats": 1}
     assert two.tick() == {}  # the lease is one's
     assert len(incidents(org)) == 1
