@@ -128,7 +128,7 @@ async def send(port: int, key: str, run: str, rate: int, seconds: int) -> dict[i
     return due_at
 
 
-def bench(db: str, rate: int, seconds: int, wait: float) -> dict[str, Any]:
+def bench(db: str, rate: int, seconds: int, wait: float, web_workers: int) -> dict[str, Any]:
     url = fresh_database(db)
     token, _ = prepare(url)
     inbox = Inbox()
@@ -139,6 +139,7 @@ def bench(db: str, rate: int, seconds: int, wait: float) -> dict[str, Any]:
         "tocsin",
         url,
         port,
+        workers=web_workers,
         env={
             "TOCSIN_ENGINE_ENABLED": "true",
             "TOCSIN_MAIL_URL": f"smtp://127.0.0.1:{smtp.port}",
@@ -184,6 +185,7 @@ def bench(db: str, rate: int, seconds: int, wait: float) -> dict[str, Any]:
         raise RuntimeError("no e-mail arrived")
     return {
         "db": db,
+        "web_workers": web_workers,
         "offered_per_s": rate,
         "seconds": seconds,
         "alerts": len(due_at),
@@ -202,8 +204,11 @@ def main() -> None:
     parser.add_argument("--rate", type=int, default=200, help="alerts per second")
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--wait", type=float, default=30.0, help="seconds to wait for mail")
+    parser.add_argument(
+        "--web-workers", type=int, default=1, help="TOCSIN_WEB_WORKERS of the server"
+    )
     args = parser.parse_args()
-    result = bench(args.db, args.rate, args.seconds, args.wait)
+    result = bench(args.db, args.rate, args.seconds, args.wait, args.web_workers)
     result["at"] = time.strftime("%Y-%m-%dT%H:%M:%S")
     print(json.dumps(result, indent=2))
     RESULTS.mkdir(parents=True, exist_ok=True)

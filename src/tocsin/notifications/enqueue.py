@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from tocsin.auth.models import User
 from tocsin.auth.service import default_customer
+from tocsin.db.memo import per_transaction
 from tocsin.db.upsert import insert_ignore
 from tocsin.notifications.models import (
     ContactMethod,
@@ -90,6 +91,29 @@ def quiet_hours_of(session: Session, user_id: int) -> QuietHours | None:
     return QuietHours(row.time_zone, row.quiet_start, row.quiet_end, row.quiet_min_priority)
 
 
+def _paging_plan(
+    session: Session, user_id: int
+) -> tuple[QuietHours | None, list[tuple[NotificationRule, ContactMethod]], list[ContactMethod]]:
+    """A person's quiet hours, rules (with their enabled contact methods) and enabled
+    contact methods."""
+    rules = session.execute(
+        select(NotificationRule, ContactMethod)
+        .join(ContactMethod, ContactMethod.id == NotificationRule.contact_method_id)
+        .where(NotificationRule.user_id == user_id, ContactMethod.disabled_at.is_(None))
+        .order_by(NotificationRule.delay_minutes, NotificationRule.id)
+    ).all()
+    methods = session.scalars(
+        select(ContactMethod)
+        .where(ContactMethod.user_id == user_id, ContactMethod.disabled_at.is_(None))
+        .order_by(ContactMethod.id)
+    ).all()
+    return (
+        quiet_hours_of(session, user_id),
+        [(rule, method) for rule, method in rules],
+        list(methods),
+    )
+
+
 def person_drafts(
     session: Session, user: User, *, priority: int, dedupe_prefix: str, at: datetime, incident: bool
 ) -> list[Draft]:
@@ -98,23 +122,14 @@ def person_drafts(
     disabled methods in them) every enabled contact method at once; without any, the
     account's e-mail address, so that nobody goes unpaged. Quiet hours hold back the low
     priorities."""
-    quiet = quiet_hours_of(session, user.id)
+    quiet, rules, methods = per_transaction(
+        session, ("paging_plan", user.id), lambda: _paging_plan(session, user.id)
+    )
     prefix = f"{dedupe_prefix}:u{user.id}"
-    rules = session.execute(
-        select(NotificationRule, ContactMethod)
-        .join(ContactMethod, ContactMethod.id == NotificationRule.contact_method_id)
-        .where(NotificationRule.user_id == user.id, ContactMethod.disabled_at.is_(None))
-        .order_by(NotificationRule.delay_minutes, NotificationRule.id)
-    ).all()
     planned: list[tuple[str, ContactMethod | None, int]] = [
         (f"{prefix}:r{rule.id}", method, rule.delay_minutes) for rule, method in rules
     ]
     if not planned:
-        methods = session.scalars(
-            select(ContactMethod)
-            .where(ContactMethod.user_id == user.id, ContactMethod.disabled_at.is_(None))
-            .order_by(ContactMethod.id)
-        ).all()
         planned = [(f"{prefix}:cm{m.id}", m, 0) for m in methods]
     if not planned:
         planned = [(f"{prefix}:email", None, 0)]
@@ -148,6 +163,21 @@ def _subscribed(events: list[str], topic: str) -> bool:
     return False
 
 
+def _channels_of(session: Session, customer_id: int) -> list[NotificationChannel]:
+    """The enabled channels of this customer and of the provider."""
+    provider_id = default_customer(session).id
+    return list(
+        session.scalars(
+            select(NotificationChannel)
+            .where(
+                NotificationChannel.customer_id.in_({customer_id, provider_id}),
+                NotificationChannel.disabled_at.is_(None),
+            )
+            .order_by(NotificationChannel.id)
+        )
+    )
+
+
 def channel_drafts(
     session: Session,
     *,
@@ -162,15 +192,9 @@ def channel_drafts(
     service: the customer's own, and the provider's (whose people work every customer's
     incidents). A channel naming a team or a service hears only of those; one naming
     neither hears of all its customer's incidents (the provider's: of every incident)."""
-    provider_id = default_customer(session).id
-    channels = session.scalars(
-        select(NotificationChannel)
-        .where(
-            NotificationChannel.customer_id.in_({customer_id, provider_id}),
-            NotificationChannel.disabled_at.is_(None),
-        )
-        .order_by(NotificationChannel.id)
-    ).all()
+    channels = per_transaction(
+        session, ("channels", customer_id), lambda: _channels_of(session, customer_id)
+    )
     drafts = []
     for channel in channels:
         if not _subscribed(list(channel.events), topic):

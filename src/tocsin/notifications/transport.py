@@ -69,15 +69,16 @@ class Channels:
         self.config = config
         self.policy = OutboundPolicy(config.outbound_allow, resolve=resolve)
         self._http = GuardedHttp(self.policy, clock=clock, timeout_seconds=config.timeout_seconds)
+        self._email = EmailChannel(
+            mail_url=config.mail_url,
+            mail_from=config.mail_from,
+            mail_reply_to=config.mail_reply_to,
+            mail_ca_file=config.mail_ca_file,
+            timeout_seconds=config.timeout_seconds,
+            clock=clock,
+        )
         self._channels: dict[ChannelKind, Channel] = {
-            ChannelKind.EMAIL: EmailChannel(
-                mail_url=config.mail_url,
-                mail_from=config.mail_from,
-                mail_reply_to=config.mail_reply_to,
-                mail_ca_file=config.mail_ca_file,
-                timeout_seconds=config.timeout_seconds,
-                clock=clock,
-            ),
+            ChannelKind.EMAIL: self._email,
             ChannelKind.WEBHOOK: WebhookChannel(self._http, clock),
             ChannelKind.SLACK: SlackChannel(self._http),
             ChannelKind.TEAMS: TeamsChannel(self._http),
@@ -126,6 +127,7 @@ class Channels:
 
     def close(self) -> None:
         self._http.close()
+        self._email.close()
 
     def _check_url(self, url: str) -> None:
         try:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from tocsin.auth.models import User
 from tocsin.core.errors import ValidationFailed
+from tocsin.db.memo import per_transaction
 from tocsin.oncall.models import EscalationPolicy, Schedule, ScheduleOverride
 from tocsin.oncall.refs import (
     SERVICES,
@@ -96,6 +97,16 @@ def policy_for(
     session: Session, *, service_id: int | None, team_id: int | None
 ) -> PolicySpec | None:
     """The escalation policy that pages for an incident: its service's, else its team's."""
+    return per_transaction(
+        session,
+        ("policy_for", service_id, team_id),
+        lambda: _policy_for(session, service_id=service_id, team_id=team_id),
+    )
+
+
+def _policy_for(
+    session: Session, *, service_id: int | None, team_id: int | None
+) -> PolicySpec | None:
     policy_id = None
     if service_id is not None:
         policy_id = session.scalar(
@@ -114,6 +125,12 @@ def policy_for(
 def on_call_user_ids(session: Session, schedule_id: int, at: datetime) -> list[int]:
     """The ids of the users on call on a schedule at `at` (empty in a gap, or when the
     schedule is gone)."""
+    return per_transaction(
+        session, ("on_call", schedule_id, at), lambda: _on_call_user_ids(session, schedule_id, at)
+    )
+
+
+def _on_call_user_ids(session: Session, schedule_id: int, at: datetime) -> list[int]:
     schedule = session.get(Schedule, schedule_id)
     if schedule is None:
         return []

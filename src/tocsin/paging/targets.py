@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from tocsin.auth.models import User
 from tocsin.catalog.models import TeamMember
+from tocsin.db.memo import per_transaction
 from tocsin.oncall.specs import LevelSpec, on_call_user_ids
 
 
@@ -24,6 +25,12 @@ class Recipients:
 
 
 def recipients(session: Session, level: LevelSpec, at: datetime) -> Recipients:
+    return per_transaction(
+        session, ("recipients", level, at), lambda: _recipients(session, level, at)
+    )
+
+
+def _recipients(session: Session, level: LevelSpec, at: datetime) -> Recipients:
     wanted: list[int] = []
     empty: list[str] = []
     for target in level.targets:

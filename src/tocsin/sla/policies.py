@@ -16,6 +16,7 @@ from tocsin.catalog.resolve import service_by_slug
 from tocsin.core.clock import Clock
 from tocsin.core.errors import Conflict, NotFound, ValidationFailed
 from tocsin.core.paging import Page
+from tocsin.db.memo import per_transaction
 from tocsin.db.session import Database, UnitOfWork
 from tocsin.sla.lookup import calendar_by_slug, policy_by_slug
 from tocsin.sla.models import BusinessCalendar, IncidentSla, SlaPolicy
@@ -27,6 +28,18 @@ def match_policy(
 ) -> SlaPolicy | None:
     """The enabled policy for this priority, the most specific first: the customer's for
     this service, then any for this service, then the customer's, then the provider's."""
+    return per_transaction(
+        session,
+        ("sla_policy", customer_id, service_id, priority),
+        lambda: _match_policy(
+            session, customer_id=customer_id, service_id=service_id, priority=priority
+        ),
+    )
+
+
+def _match_policy(
+    session: Session, *, customer_id: int, service_id: int | None, priority: int
+) -> SlaPolicy | None:
     specificity = case(
         (SlaPolicy.customer_id.is_not(None) & SlaPolicy.service_id.is_not(None), 3),
         (SlaPolicy.service_id.is_not(None), 2),

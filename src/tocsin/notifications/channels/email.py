@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import smtplib
 import ssl
+import threading
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
@@ -15,6 +16,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from tocsin.core.clock import Clock
 from tocsin.notifications.channels.base import Delivered, Failed, Message, Outcome, Retry, Target
 from tocsin.notifications.channels.render import actions, facts, footer, headline
+from tocsin.notifications.channels.smtp_pool import IDLE_SECONDS, SmtpConnections
 
 NOT_CONFIGURED = "e-mail is not configured: set TOCSIN_MAIL_URL"
 _TRUE = frozenset({"1", "true", "yes", "on"})
@@ -84,6 +86,9 @@ class EmailChannel:
         self._ca_file = mail_ca_file
         self._timeout = timeout_seconds
         self._clock = clock
+        self._context: ssl.SSLContext | None = None
+        self._tls_lock = threading.Lock()
+        self._connections = SmtpConnections(idle_seconds=IDLE_SECONDS)
         self._text = _TEMPLATES.get_template("email.txt.j2")
         self._html = _TEMPLATES.get_template("email.html.j2")
 
@@ -135,23 +140,57 @@ class EmailChannel:
         return Delivered(f"{where} accepted the e-mail")
 
     def _hand_over(self, server: MailServer, mail: EmailMessage, recipient: str) -> None:
-        context = ssl.create_default_context(cafile=self._ca_file or None)
+        sender = parseaddr(self._from)[1] or self._from
+        client = self._connections.take(server)
+        if client is not None:
+            try:
+                client.send_message(mail, from_addr=sender, to_addrs=[recipient])
+            except (smtplib.SMTPServerDisconnected, OSError):
+                # The server closed an idle connection: say it again on a new one. (Had it
+                # accepted the message before the connection broke, the receiver sees the
+                # same Message-ID twice, as with any retry.)
+                self._connections.discard(client)
+            else:
+                self._connections.give_back(server, client)
+                return
+        client = self._connect(server)
+        try:
+            client.send_message(mail, from_addr=sender, to_addrs=[recipient])
+        except BaseException:
+            self._connections.discard(client)
+            raise
+        self._connections.give_back(server, client)
+
+    def _connect(self, server: MailServer) -> smtplib.SMTP:
         client: smtplib.SMTP
         if server.implicit_tls:
             client = smtplib.SMTP_SSL(
-                server.host, server.port, timeout=self._timeout, context=context
+                server.host, server.port, timeout=self._timeout, context=self._tls()
             )
         else:
             client = smtplib.SMTP(server.host, server.port, timeout=self._timeout)
-        with client:
+        try:
             client.ehlo()
             if server.starttls:
-                client.starttls(context=context)
+                client.starttls(context=self._tls())
                 client.ehlo()
             if server.user:
                 client.login(server.user, server.password)
-            sender = parseaddr(self._from)[1] or self._from
-            client.send_message(mail, from_addr=sender, to_addrs=[recipient])
+        except BaseException:
+            self._connections.discard(client)
+            raise
+        return client
+
+    def _tls(self) -> ssl.SSLContext:
+        """One TLS context for every connection: loading the trust store is most of what
+        opening a connection costs."""
+        with self._tls_lock:
+            if self._context is None:
+                self._context = ssl.create_default_context(cafile=self._ca_file or None)
+            return self._context
+
+    def close(self) -> None:
+        self._connections.close()
 
 
 def _by_code(code: int, text: bytes | str, said: str) -> Outcome:
