@@ -9,8 +9,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 
-def insert_ignore(session: Session, table: Table, values: dict[str, Any]) -> None:
+def insert_ignoring(session: Session, table: Table) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT into `table` that skips rows whose unique keys are taken."""
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(postgresql.insert(table).values(**values).on_conflict_do_nothing())
-    else:
-        session.execute(sqlite.insert(table).values(**values).on_conflict_do_nothing())
+        return postgresql.insert(table).on_conflict_do_nothing()
+    return sqlite.insert(table).on_conflict_do_nothing()
+
+
+def insert_ignore(session: Session, table: Table, values: dict[str, Any]) -> None:
+    session.execute(insert_ignoring(session, table).values(**values))

@@ -18,11 +18,17 @@ from tocsin.auth.principal import Principal
 from tocsin.core.clock import Clock
 from tocsin.core.paging import Page
 from tocsin.db.session import Database, UnitOfWork
-from tocsin.notifications.channels.base import Channel, Outcome, Retry
+from tocsin.notifications.channels.base import Channel, Delivered, Outcome, Retry
 from tocsin.notifications.enqueue import cancel_pending, channel_drafts, insert, person_drafts
 from tocsin.notifications.notice import LinksFor, Notice, message_of
 from tocsin.notifications.queue_admin import DeliveryOut, list_deliveries, retry_delivery
-from tocsin.notifications.sending import Claimed, StillUnacknowledged, claim, record
+from tocsin.notifications.sending import (
+    Claimed,
+    StillUnacknowledged,
+    claim,
+    record,
+    record_delivered,
+)
 
 log = logging.getLogger("tocsin.deliveries")
 
@@ -174,7 +180,12 @@ class DeliveryService:
         outcomes = list(self._executor().map(self._send, claimed))
         with self.db.unit_of_work() as uow:
             now = self.clock.now()
-            for item, outcome in zip(claimed, outcomes, strict=True):
+            pairs = list(zip(claimed, outcomes, strict=True))
+            delivered = [item.id for item, outcome in pairs if isinstance(outcome, Delivered)]
+            record_delivered(uow, delivered, now=now)
+            for item, outcome in pairs:
+                if isinstance(outcome, Delivered):
+                    continue
                 with self._rng_lock:
                     record(uow, item, outcome, now=now, rng=self.rng)
         return len(claimed)

@@ -7,13 +7,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
 
 from tocsin.auth.models import User
 from tocsin.auth.service import default_customer
 from tocsin.db.memo import per_transaction
-from tocsin.db.upsert import insert_ignore
+from tocsin.db.upsert import insert_ignoring
 from tocsin.notifications.models import (
     ContactMethod,
     Delivery,
@@ -52,13 +52,13 @@ def insert(
     links_for: LinksFor | None = None,
 ) -> list[str]:
     """Insert each draft unless its dedupe key is queued already; the ids, old or new."""
-    ids = []
+    if not drafts:
+        return []
+    rows = []
     for draft in drafts:
         delivery_id = new_delivery_id()
         links = links_for(delivery_id) if links_for is not None else {}
-        insert_ignore(
-            session,
-            Delivery.__table__,  # type: ignore[arg-type]
+        rows.append(
             {
                 "id": delivery_id,
                 "customer_id": draft.customer_id,
@@ -76,12 +76,19 @@ def insert(
                 "attempts": 0,
                 "available_at": draft.available_at,
                 "created_at": now,
-            },
+            }
         )
-        kept = session.scalar(select(Delivery.id).where(Delivery.dedupe_key == draft.dedupe_key))
-        assert kept is not None
-        ids.append(kept)
-    return ids
+    table: Table = Delivery.__table__  # type: ignore[assignment]
+    # One statement, compiled once and cached (its rows are parameters, not part of it).
+    statement = insert_ignoring(session, table).returning(table.c.id, table.c.dedupe_key)
+    kept: dict[str, str] = {
+        key: delivery_id for delivery_id, key in session.execute(statement, rows)
+    }
+    queued = [d.dedupe_key for d in drafts if d.dedupe_key not in kept]
+    if queued:  # queued before, under the same dedupe keys: their ids
+        found = select(Delivery.id, Delivery.dedupe_key).where(Delivery.dedupe_key.in_(queued))
+        kept.update({key: delivery_id for delivery_id, key in session.execute(found)})
+    return [kept[d.dedupe_key] for d in drafts]
 
 
 def quiet_hours_of(session: Session, user_id: int) -> QuietHours | None:

@@ -53,5 +53,5 @@ def _recipients(session: Session, level: LevelSpec, at: datetime) -> Recipients:
     rows = session.execute(
         select(User.id, User.email).where(User.id.in_(unique), User.active.is_(True))
     )
-    emails = dict(rows.tuples().all())
+    emails = {row[0]: row[1] for row in rows.all()}
     return Recipients(users=[(uid, emails[uid]) for uid in unique if uid in emails], empty=empty)
