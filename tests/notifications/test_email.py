@@ -28,6 +28,7 @@ class Inbox:
 
     def __init__(self) -> None:
         self.mails: list[tuple[Envelope, EmailMessage]] = []
+        self.peers: list[object] = []  # the client end of the connection each came on
         self.refuse_rcpt: str | None = None
 
     async def handle_RCPT(
@@ -43,6 +44,7 @@ class Inbox:
         mail = message_from_bytes(envelope.content, policy=policy.default)
         assert isinstance(mail, EmailMessage)
         self.mails.append((envelope, mail))
+        self.peers.append(session.peer)
         return "250 Message accepted"
 
     def only(self) -> tuple[Envelope, EmailMessage]:
@@ -247,3 +249,35 @@ def test_a_mail_url_of_another_scheme_fails_with_the_expected_form(clock: Frozen
     outcome = send(clock, "http://mail.example.com")
     assert isinstance(outcome, Failed)
     assert "smtp://user:pass@host:587?starttls=true" in outcome.reason
+
+
+def test_non_ascii_titles_and_names_arrive_intact_and_connections_are_reused(
+    server: Server, clock: FrozenClock
+) -> None:
+    channels = make_channels(
+        clock,
+        mail_url=f"smtp://{LOCAL}:{server.port}",
+        mail_from="Zoë Pager <pager@tocsin.example>",
+    )
+    message = incident_message()
+    message = type(message)(
+        delivery_id="dlv_utf8",
+        topic=message.topic,
+        subject="Datenbank fällt aus — ünicode ✓",
+        body="Größe: 42 € " + "lang " * 60,
+        incident=message.incident,
+        links=message.links,
+    )
+    try:
+        assert isinstance(channels.send(ONCALL, message), Delivered)
+        assert isinstance(channels.send(ONCALL, incident_message("dlv_second")), Delivered)
+    finally:
+        channels.close()
+    (_, first), (_, second) = server.inbox.mails
+    assert first["Subject"] == "[INC0001234] P1 Datenbank fällt aus — ünicode ✓"
+    assert first["From"] == "Zoë Pager <pager@tocsin.example>"
+    text = first.get_body(("plain",))
+    assert text is not None
+    assert "Größe: 42 €" in text.get_content()
+    assert second["Message-ID"] == "<dlv_second@tocsin>"
+    assert server.inbox.peers[0] == server.inbox.peers[1]  # one SMTP session for both
