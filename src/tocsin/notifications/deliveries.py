@@ -8,6 +8,7 @@ import random
 import threading
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -31,6 +32,16 @@ from tocsin.notifications.sending import (
 )
 
 log = logging.getLogger("tocsin.deliveries")
+
+
+@dataclass(frozen=True, slots=True)
+class Queued:
+    """A delivery of a page: its id, its kind (email, sms...) and when it goes."""
+
+    id: str
+    kind: str
+    available_at: datetime
+
 
 # Deliveries claimed per sending thread and round.
 _PER_WORKER = 4
@@ -81,6 +92,34 @@ class DeliveryService:
     ) -> list[str]:
         """Queue a page to one person by their notification rules; the delivery ids (those
         queued already under the same dedupe prefix are returned, not queued again)."""
+        return [
+            queued.id
+            for queued in self.plan_page(
+                uow,
+                user_id=user_id,
+                message=message,
+                incident_id=incident_id,
+                priority=priority,
+                dedupe_prefix=dedupe_prefix,
+                at=at,
+                links_for=links_for,
+            )
+        ]
+
+    def plan_page(
+        self,
+        uow: UnitOfWork,
+        *,
+        user_id: int,
+        message: Notice | Mapping[str, Any],
+        incident_id: int | None,
+        priority: int,
+        dedupe_prefix: str,
+        at: datetime,
+        links_for: LinksFor | None = None,
+    ) -> list[Queued]:
+        """`page_user`, answering for each delivery how and when it goes (what a timeline
+        says of the page)."""
         s = uow.session
         user = s.get(User, user_id)
         if user is None or not user.active:
@@ -94,9 +133,10 @@ class DeliveryService:
             incident=incident_id is not None,
         )
         notice = Notice.of(message)
-        return insert(
+        ids = insert(
             s, drafts, notice, incident_id=incident_id, now=self.clock.now(), links_for=links_for
         )
+        return [Queued(i, d.kind, d.available_at) for i, d in zip(ids, drafts, strict=True)]
 
     def notify_channels(
         self,

@@ -6,11 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
-
 from tocsin.db.session import UnitOfWork
-from tocsin.notifications.deliveries import DeliveryService
-from tocsin.notifications.models import Delivery
+from tocsin.notifications.deliveries import DeliveryService, Queued
 from tocsin.notifications.notice import Notice
 from tocsin.paging.links import ActionLinks
 from tocsin.paging.snapshot import IncidentSnapshot
@@ -34,7 +31,7 @@ class Pager:
     ) -> str:
         """Enqueue the user's pages (their notification rules decide how and when);
         answers how, for the timeline ("email, sms after 5 min")."""
-        ids = self.deliveries.page_user(
+        queued = self.deliveries.plan_page(
             uow,
             user_id=user_id,
             message=message,
@@ -49,7 +46,7 @@ class Pager:
                 delivery_id=delivery_id,
             ),
         )
-        return _how(uow, ids, at)
+        return _how(queued, at)
 
     def channels(
         self, uow: UnitOfWork, *, snapshot: IncidentSnapshot, message: Notice, key: str
@@ -73,14 +70,11 @@ class Pager:
         )
 
 
-def _how(uow: UnitOfWork, ids: list[str], at: datetime) -> str:
-    if not ids:
+def _how(queued: list[Queued], at: datetime) -> str:
+    if not queued:
         return "no contact method"
-    rows = uow.session.execute(
-        select(Delivery.kind, Delivery.available_at).where(Delivery.id.in_(ids))
-    ).all()
     parts = []
-    for kind, available_at in sorted(rows, key=lambda r: r[1]):
-        wait = (available_at - at).total_seconds()
-        parts.append(kind if wait < 60 else f"{kind} after {round(wait / 60)} min")
+    for page in sorted(queued, key=lambda q: q.available_at):
+        wait = (page.available_at - at).total_seconds()
+        parts.append(page.kind if wait < 60 else f"{page.kind} after {round(wait / 60)} min")
     return ", ".join(dict.fromkeys(parts))
