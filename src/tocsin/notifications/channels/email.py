@@ -7,6 +7,7 @@ import smtplib
 import ssl
 import threading
 from dataclasses import dataclass
+from email.charset import QP, Charset
 from email.header import Header
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
@@ -117,8 +118,8 @@ class EmailChannel:
         mail["Message-ID"] = f"<{message.delivery_id}@tocsin>"
         mail["X-Tocsin-Delivery"] = message.delivery_id
         mail["Auto-Submitted"] = "auto-generated"
-        mail.attach(MIMEText(self._text.render(context), "plain", "utf-8"))
-        mail.attach(MIMEText(self._html.render(context), "html", "utf-8"))
+        mail.attach(_part(self._text.render(context), "plain"))
+        mail.attach(_part(self._html.render(context), "html"))
         return mail
 
     def send(self, target: Target, message: Message) -> Outcome:
@@ -201,6 +202,15 @@ class EmailChannel:
 
 # SMTP wants CRLF line ends (smtplib converts them only in text, not in bytes).
 _WIRE = compat32.clone(linesep="\r\n")
+
+
+# Bodies in quoted-printable (readable, as mail clients and filters prefer), not base64.
+_UTF8 = Charset("utf-8")
+_UTF8.body_encoding = QP
+
+
+def _part(text: str, subtype: str) -> MIMEText:
+    return MIMEText(text, subtype, "us-ascii" if text.isascii() else _UTF8)  # type: ignore[arg-type] # a Charset is accepted
 
 
 def _header(value: str) -> str | Header:
