@@ -231,3 +231,27 @@ def test_the_delivery_queue_is_tenant_scoped(world: World) -> None:
         ).status_code
         == 404
     )
+
+
+def test_a_channel_slug_follows_the_rule_of_every_slug(world: World) -> None:
+    """Slugs unique per customer (auth/slugs.py): the named customer's, else the
+    provider's; without a customer the only one, else the caller names the customer."""
+    body = {"name": "Chat", "type": "webhook", "address": "https://93.184.215.14/hook"}
+    for customer in ("acme", "globex"):
+        r = world.client.post(
+            "/api/v1/channels",
+            json={**body, "slug": "chat", "customer": customer},
+            headers=world.h("admin"),
+        )
+        assert r.status_code == 201, r.text
+    r = world.client.get("/api/v1/channels/chat", headers=world.h("admin"))
+    assert r.status_code == 422
+    assert r.json()["detail"] == (
+        "Customers acme, globex each have a channel 'chat'; name the customer (customer=acme)."
+    )
+    assert r.json()["field"] == "customer"
+    r = world.client.get("/api/v1/channels/chat?customer=globex", headers=world.h("admin"))
+    assert r.json()["customer"] == "globex"
+    r = world.client.get("/api/v1/channels/nope?customer=acme", headers=world.h("admin"))
+    assert r.status_code == 404
+    assert r.json()["detail"] == "There is no channel 'nope' for customer acme."

@@ -11,9 +11,10 @@ from sqlalchemy.orm import Session
 from tocsin.auth.models import Customer
 from tocsin.auth.principal import Principal
 from tocsin.auth.roles import Permission
-from tocsin.auth.service import default_customer, named_customer_id, owning_customer_id
+from tocsin.auth.service import named_customer_id, owning_customer_id
+from tocsin.auth.slugs import by_slug
 from tocsin.core.clock import Clock
-from tocsin.core.errors import Conflict, NotFound
+from tocsin.core.errors import Conflict
 from tocsin.core.paging import Page
 from tocsin.db.session import Database
 from tocsin.notifications.contacts import CheckTarget, checked_address
@@ -62,27 +63,16 @@ def _out(session: Session, channel: NotificationChannel) -> ChannelOut:
 def channel_by_slug(
     session: Session, principal: Principal, slug: str, customer: str | None
 ) -> NotificationChannel:
-    """Slugs are unique per customer: the named customer's, else the only one the caller
-    sees, else the provider's own."""
-    customer_id = named_customer_id(session, principal, customer)
-    rows = [
-        r
-        for r in session.scalars(
-            select(NotificationChannel).where(NotificationChannel.slug == slug)
-        )
-        if principal.sees_customer(r.customer_id)
-        and (customer_id is None or r.customer_id == customer_id)
-    ]
-    if len(rows) > 1:
-        provider_id = default_customer(session).id
-        rows = [r for r in rows if r.customer_id == provider_id] or rows[:0]
-    if len(rows) != 1:
-        raise NotFound(
-            f"There is no channel {slug!r}."
-            if not rows
-            else f"Several customers have a channel {slug!r}; name the customer."
-        )
-    return rows[0]
+    """The channel of the address `slug`, with the customer the request names, by the rule
+    of `tocsin.auth.slugs.by_slug`."""
+    return by_slug(
+        session,
+        principal,
+        NotificationChannel,
+        "channel",
+        slug,
+        customer_id=named_customer_id(session, principal, customer),
+    )
 
 
 class ChannelService:

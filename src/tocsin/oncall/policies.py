@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from tocsin.auth.principal import Principal
 from tocsin.auth.roles import Permission
 from tocsin.auth.service import named_customer_id, owning_customer_id
+from tocsin.auth.slugs import by_slug
 from tocsin.core.clock import Clock
 from tocsin.core.errors import Conflict
 from tocsin.core.paging import Page
@@ -18,7 +19,6 @@ from tocsin.oncall.models import EscalationPolicy, Schedule
 from tocsin.oncall.refs import (
     SERVICES,
     TEAMS,
-    by_slug,
     customer_slug,
     on_call_user,
     team_id_by_slug,

@@ -6,9 +6,6 @@ few columns read here are named as plain tables so that on-call does not import 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TypeVar
-
 import sqlalchemy as sa
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -17,8 +14,7 @@ from tocsin.auth.models import Customer, User
 from tocsin.auth.principal import Principal
 from tocsin.auth.roles import ASSIGNABLE_ROLES, Role
 from tocsin.auth.service import default_customer
-from tocsin.core.errors import NotFound, ValidationFailed
-from tocsin.oncall.models import EscalationPolicy, Schedule
+from tocsin.core.errors import ValidationFailed
 
 TEAMS = sa.table(
     "teams",
@@ -30,8 +26,6 @@ TEAMS = sa.table(
 SERVICES = sa.table(
     "services", sa.column("id"), sa.column("slug"), sa.column("escalation_policy_id")
 )
-
-R = TypeVar("R", Schedule, EscalationPolicy)
 
 
 def owned_by(session: Session, customer_id: int) -> set[int]:
@@ -66,57 +60,6 @@ def on_call_user(
             field=field,
         )
     return user
-
-
-def by_slug(
-    session: Session,
-    principal: Principal,
-    model: type[R],
-    kind: str,
-    slug: str,
-    *,
-    customer_id: int | None,
-    field: str | None = None,
-) -> R:
-    """The schedule or policy `slug` names, by the catalog's rule for slugs unique per
-    customer: a tenant's staff see their own customer's only; the provider's staff prefer
-    the context customer's, then the provider's own; without context the only match, or
-    the provider's among several, else they are asked to name the customer."""
-    rows: Sequence[R] = session.scalars(
-        select(model).where(model.slug == slug).order_by(model.customer_id)
-    ).all()
-    if not principal.all_customers:
-        rows = [r for r in rows if r.customer_id == principal.customer_id]
-        if not rows:
-            raise _missing(f"There is no {kind} {slug!r}.", field)
-        return rows[0]
-    provider = default_customer(session).id
-    if customer_id is not None:
-        found = {r.customer_id: r for r in rows}
-        row = found.get(customer_id) or found.get(provider)
-        if row is None:
-            raise _missing(
-                f"There is no {kind} {slug!r} for customer {customer_slug(session, customer_id)}.",
-                field,
-            )
-        return row
-    if not rows:
-        raise _missing(f"There is no {kind} {slug!r}.", field)
-    if len(rows) == 1:
-        return rows[0]
-    for row in rows:
-        if row.customer_id == provider:
-            return row
-    owners = sorted(customer_slug(session, r.customer_id) for r in rows)
-    raise ValidationFailed(
-        f"Customers {', '.join(owners)} each have a {kind} {slug!r}; name the customer "
-        f"(customer={owners[0]}).",
-        field="customer",
-    )
-
-
-def _missing(detail: str, field: str | None) -> Exception:
-    return ValidationFailed(detail, field=field) if field else NotFound(detail)
 
 
 def team_id_by_slug(session: Session, slug: str, *, customer_id: int, field: str) -> int:

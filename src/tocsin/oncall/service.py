@@ -13,6 +13,7 @@ from tocsin.auth.models import User
 from tocsin.auth.principal import Principal
 from tocsin.auth.roles import Permission
 from tocsin.auth.service import named_customer_id, owning_customer_id
+from tocsin.auth.slugs import by_slug
 from tocsin.core.clock import Clock
 from tocsin.core.errors import Conflict, NotFound, ValidationFailed
 from tocsin.core.paging import Page
@@ -21,7 +22,7 @@ from tocsin.oncall.feeds import FeedTokens, calendar, event_uid, feed_window
 from tocsin.oncall.layers import layer_outs, stored_layers
 from tocsin.oncall.models import EscalationPolicy, Schedule, ScheduleOverride
 from tocsin.oncall.policies import PolicyUseCases
-from tocsin.oncall.refs import by_slug, customer_slug, on_call_user
+from tocsin.oncall.refs import customer_slug, on_call_user
 from tocsin.oncall.rotation import Shift, gaps, shifts
 from tocsin.oncall.schemas import (
     OnCallAnswer,
