@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
@@ -30,8 +29,7 @@ from tocsin.db.raw import Raw
 from tocsin.db.session import Database, Subscriber
 from tocsin.heartbeats.service import HeartbeatService
 from tocsin.incidents.actions import IncidentActions
-from tocsin.incidents.lifecycle import OPEN_STATE_VALUES
-from tocsin.incidents.models import Incident
+from tocsin.incidents.queries import still_unacknowledged
 from tocsin.incidents.service import IncidentService
 from tocsin.notifications.channel_admin import ChannelService
 from tocsin.notifications.contacts import ContactService
@@ -123,20 +121,6 @@ def event_recorder(chain: AuditChain) -> Subscriber:
         chain.append(raw, events, then=lambda seqs: enqueue_events(raw, events, seqs))
 
     return record_events
-
-
-def still_unacknowledged(session: Session, incident_ids: list[int]) -> set[int]:
-    """Which of these incidents are open and unacknowledged: a delayed page of the others
-    is skipped."""
-    return set(
-        session.scalars(
-            select(Incident.id).where(
-                Incident.id.in_(incident_ids),
-                Incident.acknowledged_at.is_(None),
-                Incident.state.in_(OPEN_STATE_VALUES),
-            )
-        )
-    )
 
 
 def catalog_ref(

@@ -15,7 +15,7 @@ from tocsin.core.errors import NotFound, ValidationFailed
 from tocsin.core.ids import as_id, is_number
 from tocsin.core.paging import encode_cursor, moment_and_id_from
 from tocsin.core.times import filter_time
-from tocsin.incidents.lifecycle import OPEN_STATES, State
+from tocsin.incidents.lifecycle import OPEN_STATE_VALUES, OPEN_STATES, State
 from tocsin.incidents.models import Incident, IncidentShare
 from tocsin.incidents.priority import parse_priority
 
@@ -211,3 +211,17 @@ def next_cursor(rows: list[Incident], limit: int) -> str | None:
         return None
     last = rows[limit - 1]
     return encode_cursor([last.opened_at.isoformat(), last.id])
+
+
+def still_unacknowledged(session: Session, incident_ids: list[int]) -> set[int]:
+    """Which of these incidents are open and unacknowledged: a delayed page of the others
+    is skipped."""
+    return set(
+        session.scalars(
+            select(Incident.id).where(
+                Incident.id.in_(incident_ids),
+                Incident.acknowledged_at.is_(None),
+                Incident.state.in_(OPEN_STATE_VALUES),
+            )
+        )
+    )

@@ -23,6 +23,7 @@ from tocsin.notifications.models import (
 )
 from tocsin.notifications.notice import LinksFor, Notice, new_delivery_id
 from tocsin.notifications.quiet_hours import QuietHours, defer_until
+from tocsin.notifications.topics import subscribed
 
 PENDING = "pending"
 
@@ -160,16 +161,6 @@ def person_drafts(
     return drafts
 
 
-def _subscribed(events: list[str], topic: str) -> bool:
-    """A channel's events name topics exactly, or a family as "incident.*", or all: "*"."""
-    for event in events:
-        if event == topic or event == "*":
-            return True
-        if event.endswith(".*") and topic.startswith(event[:-1]):
-            return True
-    return False
-
-
 def _channels_of(session: Session, customer_id: int) -> list[NotificationChannel]:
     """The enabled channels of this customer and of the provider."""
     provider_id = default_customer(session).id
@@ -204,7 +195,7 @@ def channel_drafts(
     )
     drafts = []
     for channel in channels:
-        if not _subscribed(list(channel.events), topic):
+        if not subscribed(list(channel.events), topic):
             continue
         if channel.team_id is not None and channel.team_id != team_id:
             continue

@@ -35,9 +35,16 @@ def topic_of(action: str) -> str:
     return TOPIC_OF_KIND.get(kind, action)
 
 
+def covers(event: str, topic: str) -> bool:
+    """Whether a channel's `events` entry names `topic`: exactly, as its family
+    ("incident.*", "sla.*"), or as everything ("*")."""
+    return event in ("*", topic) or (event.endswith(".*") and topic.startswith(event[:-1]))
+
+
+def subscribed(events: list[str], topic: str) -> bool:
+    return any(covers(event, topic) for event in events)
+
+
 def known_subscription(event: str) -> bool:
-    """Whether a channel's `events` entry can ever match: a topic, a family ("incident.*",
-    "sla.*") or everything ("*")."""
-    if event == "*" or event in TOPICS:
-        return True
-    return event.endswith(".*") and any(t.startswith(event[:-1]) for t in TOPICS)
+    """Whether a channel's `events` entry can ever match a topic."""
+    return any(covers(event, topic) for topic in TOPICS)

@@ -11,6 +11,7 @@ goes well, and again (harmlessly: every step is idempotent) after a crash.
 from __future__ import annotations
 
 import logging
+import random
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from tocsin.audit.models import AuditEntry
 from tocsin.db.session import Database, UnitOfWork
+from tocsin.notifications.backoff import retry_delay
 from tocsin.notifications.deliveries import DeliveryService
 from tocsin.notifications.models import OutboxMessage
 from tocsin.paging.escalator import Escalator
@@ -30,6 +32,7 @@ from tocsin.sla.events import IncidentEventView
 from tocsin.sla.service import SlaService
 
 log = logging.getLogger("tocsin.paging")
+_RNG = random.Random()  # jitter for events that wait after a failure
 
 _ENDED = {"resolved", "closed", "cancelled"}
 # Events that tell the incident's people something; the others only move clocks and runs.
@@ -102,7 +105,7 @@ class Dispatcher:
                 row = uow.session.get(OutboxMessage, outbox_id)
                 if row is not None:
                     row.attempts += 1
-                    row.available_at = now + timedelta(seconds=min(3600, 5 * 2**row.attempts))
+                    row.available_at = now + timedelta(seconds=retry_delay(row.attempts, _RNG))
 
     def _handle(self, uow: UnitOfWork, ids: list[int], now: datetime) -> None:
         session = uow.session
