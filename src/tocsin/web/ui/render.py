@@ -22,14 +22,20 @@ from tocsin.web.ui.filters import (
     pairs,
     priority_class,
 )
+from tocsin.web.ui.nav import nav_active, nav_items
 from tocsin.web.ui.session import Visitor
+
+THEME_COOKIE = "tocsin_theme"
+THEMES = ("auto", "light", "dark")
 
 TEMPLATES = Path(__file__).parent / "templates"
 
-# Pages never embed scripts, inline styles or foreign frames; the browser enforces it.
+# Pages never embed inline scripts, inline styles or foreign frames; the browser enforces
+# it. Scripts come only from /static (progressive enhancement: every page works without).
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
-        "default-src 'self'; script-src 'none'; style-src 'self'; img-src 'self' data:; "
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self'; "
         "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
     ),
     "X-Frame-Options": "DENY",
@@ -56,7 +62,18 @@ _env.filters.update(
     kind_label=kind_label,
     change_rows=change_rows,
 )
-_env.globals.update(priority_class=priority_class, Permission=Permission, levels=LEVELS)
+_env.globals.update(
+    priority_class=priority_class,
+    Permission=Permission,
+    levels=LEVELS,
+    nav_items=nav_items,
+    nav_active=nav_active,
+)
+
+
+def theme_of(request: Request) -> str:
+    chosen = request.cookies.get(THEME_COOKIE, "auto")
+    return chosen if chosen in THEMES else "auto"
 
 
 def page(
@@ -73,6 +90,8 @@ def page(
         csrf=visitor.csrf if visitor else "",
         tz=principal.time_zone if principal else "UTC",
         path=request.url.path,
+        here=request.url.path + (f"?{request.url.query}" if request.url.query else ""),
+        theme=theme_of(request),
         **context,
     )
     return HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)
