@@ -140,3 +140,31 @@ def sign_in(page: Page, email: str, password: str = PASSWORD) -> None:
     page.fill("input[name=email]", email)
     page.fill("input[name=password]", password)
     page.click("button:has-text('Sign in')")
+
+
+ARTIFACTS = Path(os.environ.get("TOCSIN_ARTIFACTS", "test-artifacts")) / "screenshots"
+PHONE = {"width": 390, "height": 844}
+
+
+def shoot(page: Page, name: str) -> Path:
+    """A full-page screenshot kept as a test artifact (test-artifacts/screenshots/NAME.png)."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    target = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(target), full_page=True)
+    return target
+
+
+def assert_fits(page: Page) -> None:
+    """Nothing on the page is wider than the viewport (no sideways scrolling on a phone)."""
+    width = page.evaluate("document.documentElement.clientWidth")
+    scroll = page.evaluate("document.documentElement.scrollWidth")
+    assert scroll <= width, f"{page.url} is {scroll}px wide on a {width}px screen"
+
+
+@pytest.fixture
+def phone(browser: Browser, server: str) -> Iterator[Page]:
+    """A page in a phone-sized browser (390 x 844, touch)."""
+    context = browser.new_context(base_url=server, viewport=PHONE, has_touch=True)
+    context.set_default_timeout(10_000)
+    yield context.new_page()
+    context.close()
