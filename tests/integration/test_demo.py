@@ -91,6 +91,23 @@ def test_demo_loads_a_living_world(app: Tocsin, admin: Principal) -> None:
     assert all(i.customer == "acme" for i in mine.items)
 
 
+def test_demo_sets_up_on_call_and_sla(app: Tocsin, admin: Principal) -> None:
+    """Every console page has something real to show: who is on call, how it escalates,
+    which SLA targets apply, where alerts come in."""
+    run_demo(app, incidents=5, seed=7)
+
+    on_call = app.oncall.on_call(admin).items
+    assert {o.schedule for o in on_call} >= {"service-desk-oncall", "network-oncall"}
+    assert all(len(o.on_call) == 1 for o in on_call)
+    desk = next(t for t in app.catalog.list_teams(admin).items if t.slug == "service-desk")
+    assert desk.escalation_policy == "service-desk-escalation"
+    policy = app.oncall.get_policy(admin, "service-desk-escalation")
+    assert [t.type for level in policy.levels for t in level.targets] == ["schedule", "team"]
+    assert sorted(p.priority for p in app.sla.policies.list(admin).items) == [1, 2, 3, 4, 5]
+    assert [c.slug for c in app.sla.calendars.list(admin).items] == ["office-hours"]
+    assert len(app.integrations.list_all(admin).items) == 2
+
+
 def test_demo_is_idempotent(app: Tocsin) -> None:
     first = load_demo(app, incidents=INCIDENTS, seed=7)
     assert "Loaded the demo data" in first

@@ -36,6 +36,7 @@ from tocsin.catalog.models import Service, Team
 from tocsin.catalog.schemas import ServiceIn, TeamIn
 from tocsin.core.clock import FrozenClock
 from tocsin.core.errors import Conflict, TocsinError, ValidationFailed
+from tocsin.demo.operations import set_up_operations
 from tocsin.demo.people import (
     CUSTOMERS,
     DEMO_PASSWORD,
@@ -281,6 +282,7 @@ def _world(demo: Tocsin, admin: Principal) -> list[int]:
                 team=svc.team,
             ),
         )
+    set_up_operations(demo, admin, demo.clock.now())
     return user_ids
 
 
