@@ -407,3 +407,14 @@ def test_a_tenant_admin_exports_only_their_own_users(world: World) -> None:
     emails = {row["email"] for row in _rows(world.client.get("/admin/users.csv").text)}
     assert emails
     assert all(e.endswith("@acme.test") for e in emails)
+
+
+def test_a_csv_with_a_bad_filter_is_a_sentence_not_a_bigger_export(world: World) -> None:
+    sign_in(world, "admin")
+    r = world.client.get("/admin/users.csv", params={"role": "wizard"})
+    assert r.status_code == 422
+    assert r.headers["content-type"].startswith("text/html")
+    assert "Role must be one of" in r.text
+    r = world.client.get("/admin/users.csv", params={"customer": "nowhere"})
+    assert r.status_code == 404
+    assert "There is no customer" in html.unescape(r.text)

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from tocsin.auth.roles import Permission, Role, parse_role
 from tocsin.auth.schemas import UserIn, UserOut, UserPatch
-from tocsin.core.errors import TocsinError
+from tocsin.core.errors import TocsinError, ValidationFailed
 from tocsin.core.paging import Page
 from tocsin.web.access import PUBLIC, get_app
 from tocsin.web.ui.admin.common import TABS, ZONES, FormLists, every_user, ids
@@ -31,9 +31,15 @@ CSV_HEADER = ("id", "email", "name", "role", "customer", "teams", "time_zone", "
 
 
 def _filters(role: str, customer: str, q: str) -> tuple[dict[str, str], Role | None]:
-    """The list's filters as typed, and the role they name (a ValueError if none)."""
+    """The list's filters as typed, and the role they name."""
     shown = {"role": role.strip(), "customer": customer.strip(), "q": q.strip()[:200]}
-    return shown, parse_role(shown["role"]) if shown["role"] else None
+    if not shown["role"]:
+        return shown, None
+    try:
+        return shown, parse_role(shown["role"])
+    except ValueError as exc:
+        sentence = str(exc)
+        raise ValidationFailed(f"{sentence[:1].upper()}{sentence[1:]}.", field="role") from None
 
 
 @router.get("/admin/users", dependencies=[PUBLIC])
@@ -61,8 +67,6 @@ def list_users(
             limit=PAGE_SIZE,
             cursor=cursor or None,
         )
-    except ValueError as exc:
-        error, status = f"{str(exc)[:1].upper()}{str(exc)[1:]}.", 422
     except TocsinError as exc:
         if exc.status == 403:
             raise
@@ -96,10 +100,7 @@ def users_csv(
     request: Request, visitor: Staff, role: str = "", customer: str = "", q: str = ""
 ) -> Response:
     principal = visitor.principal
-    try:
-        filters, wanted_role = _filters(role, customer, q)
-    except ValueError:
-        filters, wanted_role = {"customer": customer, "q": q}, None
+    filters, wanted_role = _filters(role, customer, q)
     rows = every_user(
         get_app(request),
         principal,
