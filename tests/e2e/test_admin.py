@@ -99,3 +99,20 @@ def test_admin_pages_fit_a_phone(world: World, admin_user: str, phone: Page, pat
     expect(phone.locator("h1")).to_be_visible()
     assert_fits(phone)
     shoot(phone, "phone" + path.replace("/", "-"))
+
+
+def test_admin_edit_pages_fit_a_phone(world: World, admin_user: str, phone: Page) -> None:
+    agent_id = world.app.auth.get_user(world.admin, "agent@example.com").id
+    sign_in(phone, admin_user)
+    expect(phone).to_have_url(re.compile(r"/$"))
+    for name, path in [
+        ("phone-admin-user-edit", f"/admin/users/{agent_id}"),
+        ("phone-admin-team-edit", "/admin/teams/default/ops"),
+        ("phone-admin-customer-edit", "/admin/customers/acme"),
+    ]:
+        phone.goto(path)
+        expect(phone.get_by_role("button", name=re.compile("Save changes|Rename"))).to_be_visible()
+        assert_fits(phone)
+        shoot(phone, name)
+    phone.goto(f"/admin/users/{agent_id}")
+    expect(phone.get_by_label(re.compile("Operations"))).to_be_checked()
