@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -95,6 +95,36 @@ def user_by_ref(session: Session, principal: Principal, ref: str | int) -> User:
     if principal.is_requester and user.id != principal.user_id:
         raise NotFound(f"There is no user {text!r}.")
     return user
+
+
+def _keep_an_administrator(session: Session, user: User, data: UserPatch) -> None:
+    """The service provider always keeps one active administrator: without one, nobody
+    could manage users, teams or customers from the console or the API any more."""
+    if user.role != Role.ADMIN.value or not user.active:
+        return
+    demoted = data.role is not None and data.role is not Role.ADMIN
+    disabled = data.active is False
+    if not (demoted or disabled):
+        return
+    customer = session.get(Customer, user.customer_id)
+    if customer is None or not customer.is_default:
+        return
+    others = session.scalar(
+        select(func.count())
+        .select_from(User)
+        .where(
+            User.customer_id == user.customer_id,
+            User.role == Role.ADMIN.value,
+            User.active.is_(True),
+            User.id != user.id,
+        )
+    )
+    if not others:
+        raise Conflict(
+            f"{user.email} is the last active administrator; make another user an "
+            "administrator first.",
+            field="active" if disabled else "role",
+        )
 
 
 def _customer_out(customer: Customer) -> CustomerOut:
@@ -241,7 +271,7 @@ class AuthService:
             # E-mail addresses are the sign-in name, unique across customers: the answer
             # must not tell a tenant which other customer (or who) has this one.
             if session.scalar(select(User.id).where(User.email == data.email)):
-                raise Conflict("This e-mail address is already in use.")
+                raise Conflict("This e-mail address is already in use.", field="email")
             user = User(
                 email=data.email,
                 name=data.name or data.email.split("@")[0],
@@ -301,6 +331,36 @@ class AuthService:
                 items=items, total=total, next=encode_cursor([offset + limit]) if more else None
             )
 
+    def last_sign_ins(self, principal: Principal, user_ids: list[int]) -> dict[int, datetime]:
+        """When each of these users last signed in to the console (their newest session),
+        for those who ever did and whom the principal may see."""
+        principal.require(Permission.USERS_READ)
+        if not user_ids:
+            return {}
+        with self.db.read() as session:
+            query = (
+                select(WebSession.user_id, func.max(WebSession.created_at))
+                .join(User, User.id == WebSession.user_id)
+                .where(WebSession.user_id.in_(user_ids))
+                .group_by(WebSession.user_id)
+            )
+            if not principal.all_customers:
+                query = query.where(User.customer_id == principal.customer_id)
+            return {row[0]: row[1] for row in session.execute(query)}
+
+    def users_per_customer(self, principal: Principal) -> dict[str, int]:
+        """How many users each customer the principal sees has (by customer slug)."""
+        principal.require(Permission.USERS_READ)
+        with self.db.read() as session:
+            query = (
+                select(Customer.slug, func.count(User.id))
+                .join(User, User.customer_id == Customer.id)
+                .group_by(Customer.slug)
+            )
+            if not principal.all_customers:
+                query = query.where(Customer.id == principal.customer_id)
+            return {row[0]: row[1] for row in session.execute(query)}
+
     def get_user(self, principal: Principal, ref: str) -> UserOut:
         if not (
             principal.can(Permission.USERS_READ) or ref in (str(principal.user_id), principal.email)
@@ -313,10 +373,14 @@ class AuthService:
         principal.require(Permission.USERS_MANAGE)
         with self.db.unit_of_work() as uow:
             user = user_by_ref(uow.session, principal, ref)
+            _keep_an_administrator(uow.session, user, data)
             changes = apply_fields(user, data, ("name", "time_zone", "active"))
             if data.role is not None and data.role.value != user.role:
                 if user.id == principal.user_id:
-                    raise Conflict("You cannot change your own role; ask another administrator.")
+                    raise Conflict(
+                        "You cannot change your own role; ask another administrator.",
+                        field="role",
+                    )
                 changes["role"] = [user.role, data.role.value]
                 user.role = data.role.value
             revoked: dict[str, int] = {}

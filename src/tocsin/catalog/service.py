@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from tocsin.auth.models import Customer, User
 from tocsin.auth.principal import Principal
 from tocsin.auth.roles import ASSIGNABLE_ROLES, Permission, Role
-from tocsin.auth.service import named_customer_id, owning_customer_id
+from tocsin.auth.service import named_customer_id, owning_customer_id, user_by_ref
 from tocsin.catalog.models import Category, Service, Team, TeamMember
 from tocsin.catalog.resolve import service_by_slug, team_by_slug
 from tocsin.catalog.schemas import (
@@ -216,6 +216,47 @@ class CatalogService:
                 )
             s.flush()
             return self._team_out(s, team)
+
+    def set_user_teams(self, principal: Principal, ref: str, team_ids: list[int]) -> list[str]:
+        """Make `ref` a member of exactly these teams (among those the principal sees); the
+        slugs of its teams afterwards. Each team whose members change is recorded as
+        patch_team records it, and membership follows the same rule (`_set_members`)."""
+        principal.require(Permission.CATALOG_MANAGE)
+        with self.db.unit_of_work() as uow:
+            s = uow.session
+            user = user_by_ref(s, principal, ref)
+            wanted: list[Team] = []
+            for team_id in dict.fromkeys(team_ids):
+                team = s.get(Team, team_id)
+                if team is None or not principal.sees_customer(team.customer_id):
+                    raise ValidationFailed(f"There is no team with id {team_id}.", field="teams")
+                wanted.append(team)
+            query = select(Team).join(TeamMember, TeamMember.team_id == Team.id)
+            current = s.scalars(query.where(TeamMember.user_id == user.id)).all()
+            wanted_ids = {t.id for t in wanted}
+            current_ids = {t.id for t in current}
+            changed = [t for t in wanted if t.id not in current_ids] + [
+                t
+                for t in current
+                if t.id not in wanted_ids and principal.sees_customer(t.customer_id)
+            ]
+            for team in changed:
+                before = self._team_out(s, team).members
+                emails = [e for e in before if e != user.email]
+                if team.id in wanted_ids:
+                    emails.append(user.email)
+                after = self._set_members(s, principal, team, emails)
+                s.flush()
+                self._emit(
+                    uow,
+                    principal,
+                    "team.updated",
+                    "team",
+                    team.id,
+                    team.customer_id,
+                    changes={"members": [before, after]},
+                )
+            return team_slugs_of(s, user.id)
 
     # services ----------------------------------------------------------------------------
 

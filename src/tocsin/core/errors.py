@@ -44,6 +44,11 @@ class Conflict(TocsinError):
     status = 409
     title = "Conflict"
 
+    def __init__(self, detail: str, *, field: str | None = None) -> None:
+        super().__init__(detail)
+        # the input that clashes, when one does (a form shows the sentence beside it)
+        self.field = field
+
 
 class InvalidTransition(Conflict):
     def __init__(self, action: str, state: str, allowed: Sequence[str]) -> None:

@@ -24,3 +24,16 @@ NOTICES: dict[str, str] = {
 
 def notice(code: str | None) -> str:
     return NOTICES.get(code or "", "")
+
+
+# the administration pages (web/ui/admin)
+NOTICES.update(
+    {
+        "user_created": "User created.",
+        "user_saved": "Changes saved.",
+        "team_created": "Team created.",
+        "team_saved": "Changes saved.",
+        "customer_created": "Customer created.",
+        "customer_saved": "Customer renamed.",
+    }
+)
