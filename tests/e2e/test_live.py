@@ -4,6 +4,7 @@ acknowledgement without a reload."""
 from __future__ import annotations
 
 import re
+import time
 
 import httpx
 import pytest
@@ -96,6 +97,12 @@ def test_focus_survives_a_refresh(world: World, server: str, page: Page) -> None
     expect(page.locator(f"#queue-rows tr[data-key='{key}']")).not_to_have_class(
         re.compile(r"\blive-new\b")
     )
+    assert world.app.live.subscriber_count == 1
+    page.close()  # the browser drops the stream: the server lets go of its subscription
+    deadline = time.monotonic() + 5
+    while world.app.live.subscriber_count and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert world.app.live.subscriber_count == 0
 
 
 def test_countdowns_say_how_long_is_left(world: World, page: Page) -> None:
