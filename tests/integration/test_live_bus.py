@@ -14,6 +14,8 @@ from tocsin.incidents.schemas import IncidentIn
 from tocsin.integrations.base import AlertAction
 from tocsin.live.bus import Subscription
 from tocsin.live.changes import Batch, Change
+from tocsin.live.sources import OutboxTail, latest_outbox_id
+from tocsin.notifications.models import OutboxMessage
 
 from .conftest import Org
 from .test_alert_pipeline import fire, integration
@@ -139,3 +141,41 @@ def test_a_slow_subscriber_is_told_to_resync_and_holds_nobody_up(org: Org) -> No
     slow_batch, quick_batch = run_on_own_loop(main)
     assert slow_batch.resync
     assert len(quick_batch.changes) == 4
+
+
+def _outbox_row(org: Org, row_id: int, incident_id: int) -> None:
+    now = org.app.clock.now()
+    with org.app.db.unit_of_work() as uow:
+        uow.session.add(
+            OutboxMessage(
+                id=row_id,
+                created_at=now,
+                topic="incident.commented",
+                object_type="incident",
+                object_id=str(incident_id),
+                customer_id=None,
+                audit_seq=0,
+                attempts=0,
+                available_at=now,
+                delivered_at=now,
+            )
+        )
+
+
+def test_a_lower_outbox_id_committed_late_is_still_read(org: Org) -> None:
+    """PostgreSQL hands out ids before commit: id 101 may commit after 102 was read."""
+    incident = org.open(customer="acme")
+    with org.app.db.read() as session:
+        tail = OutboxTail(latest_outbox_id(session))
+    start = tail.last
+    _outbox_row(org, start + 2, incident.id)
+    with org.app.db.read() as session:
+        first, _ = tail.read(session)
+    _outbox_row(org, start + 1, incident.id)  # the slower transaction commits
+    with org.app.db.read() as session:
+        late, _ = tail.read(session)
+    with org.app.db.read() as session:
+        again, _ = tail.read(session)
+    assert [c.ref for c in first] == [incident.number]
+    assert [(c.ref, c.topic) for c in late] == [(incident.number, "incident.commented")]
+    assert again == []  # read once only
