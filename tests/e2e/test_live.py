@@ -105,8 +105,14 @@ def test_focus_survives_a_refresh(world: World, server: str, page: Page) -> None
     assert world.app.live.subscriber_count == 0
 
 
-def test_countdowns_say_how_long_is_left(world: World, page: Page) -> None:
+def signed_in_with_script(page: Page) -> None:
     sign_in(page, AGENT)
+    expect(page).to_have_url(re.compile(r"/$"))
+    page.wait_for_function("window.tocsinLive !== undefined")
+
+
+def test_countdowns_say_how_long_is_left(world: World, page: Page) -> None:
+    signed_in_with_script(page)
     describe = "m => window.tocsinLive.describeLeft(m * 60000)"
     assert page.evaluate(describe, 12.5) == "12 min left"
     assert page.evaluate(describe, 65) == "1 h 05 min left"
@@ -130,3 +136,70 @@ def test_the_indicator_fits_a_phone(world: World, phone: Page) -> None:
     assert box is not None
     assert box["x"] + box["width"] <= width
     shoot(phone, "queue-live-phone")
+
+
+SWAP = """() => {
+  const build = (html) => {
+    const el = document.createElement('div');
+    el.id = 'probe';
+    el.setAttribute('data-live', 'incidents');
+    el.innerHTML = html;
+    return el;
+  };
+  const rows = (keys) => keys.map((k) =>
+    `<div data-key="${k}"><input type="checkbox" name="pick" value="${k}">` +
+    `<details><summary>More on ${k}</summary>x</details><button>Act on ${k}</button></div>`
+  ).join('');
+  const current = build(rows(['INC1', 'INC2']));
+  document.querySelector('main').append(current);
+  current.querySelector('input[value=INC2]').checked = true;
+  current.querySelector('[data-key=INC1] details').open = true;
+  current.querySelector('[data-key=INC2] button').focus();
+  window.tocsinLive.swap(current, build(rows(['INC3', 'INC1', 'INC2'])));
+  const now = document.getElementById('probe');
+  return {
+    replaced: now !== current,
+    ticked: [...now.querySelectorAll('input:checked')].map((b) => b.value),
+    open: [...now.querySelectorAll('details[open]')]
+      .map((d) => d.closest('[data-key]').dataset.key),
+    focus: document.activeElement.textContent,
+    fresh: [...now.querySelectorAll('.live-new')].map((r) => r.dataset.key),
+  };
+}"""
+
+
+def test_a_swap_keeps_ticks_open_sections_and_focus(world: World, page: Page) -> None:
+    signed_in_with_script(page)
+    assert page.evaluate(SWAP) == {
+        "replaced": True,
+        "ticked": ["INC2"],
+        "open": ["INC1"],
+        "focus": "Act on INC2",
+        "fresh": ["INC3"],
+    }
+
+
+def test_a_due_time_becomes_a_countdown(world: World, page: Page) -> None:
+    signed_in_with_script(page)
+    shown = page.evaluate(
+        """() => {
+        const make = (minutes) => {
+          const t = document.createElement('time');
+          t.setAttribute('data-countdown', '');
+          t.setAttribute('datetime', new Date(Date.now() + minutes * 60000).toISOString());
+          t.textContent = '2026-03-02 10:15 CET';
+          document.querySelector('main').append(t);
+          return t;
+        };
+        const soon = make(12.5), late = make(-3.5);
+        window.tocsinLive.updateCountdowns(document);
+        return [soon.textContent, soon.title, soon.className, late.textContent, late.className];
+    }"""
+    )
+    assert shown == [
+        "12 min left",
+        "Due 2026-03-02 10:15 CET",
+        "",
+        "3 min overdue",
+        "overdue",
+    ]
