@@ -31,6 +31,7 @@ from tocsin.heartbeats.service import HeartbeatService
 from tocsin.incidents.actions import IncidentActions
 from tocsin.incidents.queries import still_unacknowledged
 from tocsin.incidents.service import IncidentService
+from tocsin.live.bus import LiveBus
 from tocsin.notifications.channel_admin import ChannelService
 from tocsin.notifications.contacts import ContactService
 from tocsin.notifications.deliveries import DeliveryService
@@ -75,6 +76,8 @@ class Tocsin:
     action_links: ActionLinks = field(repr=False)
     link_actions: LinkActions = field(repr=False)
     paging: PagingService = field(repr=False)
+    # what the console's open event streams learn of changes (started by the first one)
+    live: LiveBus = field(repr=False)
 
     def migrate(self) -> None:
         """Bring the schema up to date, then seal the audit chain if it is not. Entries
@@ -90,6 +93,7 @@ class Tocsin:
         )
 
     def dispose(self) -> None:
+        self.live.stop()
         self.alerts.stop()
         self.deliveries.close()
         self.channels.close()
@@ -193,4 +197,5 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Tocsin:
         action_links=links,
         link_actions=LinkActions(db, links, actions),
         paging=PagingService(db, incidents, sla, deliveries, links, settings.base_url),
+        live=LiveBus(db, poll_seconds=settings.live_poll_seconds),
     )

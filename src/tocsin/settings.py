@@ -104,6 +104,10 @@ class Settings(BaseSettings):
     # How often the notification loop looks for new incident events and due deliveries
     # (a process also wakes it at once when it commits an event itself).
     paging_interval_seconds: float = Field(default=0.5, gt=0, le=60)
+    # How often the console's live updates look for changes another process made (on
+    # SQLite, and alert repeats); this process's own commits, and on PostgreSQL every
+    # process's, are seen at once.
+    live_poll_seconds: float = Field(default=0.5, gt=0, le=60)
     # A lease not renewed for this long is taken over by another process (a crashed
     # holder's duties resume after at most this long).
     engine_lease_seconds: float = Field(default=60.0, ge=1, le=3600)

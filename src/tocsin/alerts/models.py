@@ -49,6 +49,8 @@ class Alert(Base):
         Index("ix_alerts_key", "dedup_key", "integration_id", "last_seen_at"),
         Index("ix_alerts_incident", "incident_id"),
         Index("ix_alerts_group", "integration_id", "group_value", "last_seen_at"),
+        # the live updates' watermark: the latest sighting of any alert (see live.sources)
+        Index("ix_alerts_last_seen", "last_seen_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
