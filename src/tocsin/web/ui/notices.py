@@ -19,6 +19,11 @@ NOTICES: dict[str, str] = {
     "cancel": "Cancelled.",
     "work_note": "Work note added.",
     "comment": "Comment added.",
+    "override_added": "Override added: the calendar shows the change.",
+    "override_deleted": "Override deleted.",
+    "escalation_policy_created": "Escalation policy created.",
+    "sla_policy_created": "SLA policy created.",
+    "calendar_created": "Business-hours calendar created.",
 }
 
 
