@@ -30,13 +30,16 @@ def test_the_sla_page_shows_policies_and_calendars(world: World) -> None:
     sign_in(world, "viewer")
     r = world.client.get("/sla")
     assert r.status_code == 200, r.text
-    assert "/sla/policies/p1" in r.text and "15 min" in r.text and "4 h" in r.text
+    assert "/sla/policies/p1" in r.text
+    assert "15 min" in r.text
+    assert "4 h" in r.text
     assert "/sla/calendars/office?customer=default" in r.text
     assert "Mon</span> 09:00-17:00" in r.text
     assert "No running SLA clock is at risk or breached." in r.text
     assert "New SLA policy" not in r.text  # a viewer cannot create
     r = world.client.get("/sla/calendars/office?customer=default")
-    assert "Europe/Berlin" in r.text and "Not worked" in r.text
+    assert "Europe/Berlin" in r.text
+    assert "Not worked" in r.text
 
 
 def test_a_policy_is_created_through_the_form(world: World) -> None:
@@ -56,7 +59,8 @@ def test_a_wrong_policy_form_is_shown_again(world: World) -> None:
     form = {"csrf_token": csrf, **POLICY_FORM, "response_minutes": "soon", "resolution_minutes": ""}
     r = world.client.post("/sla/policies", data=form, follow_redirects=False)
     assert r.status_code == 422, r.text
-    assert 'value="soon"' in r.text and 'value="Gold P2"' in r.text
+    assert 'value="soon"' in r.text
+    assert 'value="Gold P2"' in r.text
     assert "This field is required." in r.text
     assert "valid integer" in r.text
     assert world.app.sla.policies.list(world.principals["admin"]).total == 1
