@@ -182,3 +182,49 @@ def test_a_requester_is_sent_to_the_portal(world: World) -> None:
     r = world.client.get("/oncall", follow_redirects=False)
     assert r.status_code == 303
     assert r.headers["location"] == "/portal"
+
+
+SCHEDULE_FORM = {
+    "name": "Database on-call",
+    "slug": "dba",
+    "time_zone": "Europe/Berlin",
+    "layer_name": "Weekly",
+    "layer_start": "2026-03-02T09:00",
+    "rotation": "weekly",
+    "handoff": "09:00",
+    "users": "agent@example.com\nmanager@example.com",
+}
+
+
+def test_a_schedule_of_one_layer_is_created_through_the_form(world: World) -> None:
+    csrf = sign_in(world, "admin")
+    assert world.client.get("/oncall/schedules/new").status_code == 200
+    bad = {**SCHEDULE_FORM, "users": "agent@example.com\nviewer@example.com", "slug": "Not ok"}
+    r = world.client.post("/oncall/schedules", data={"csrf_token": csrf, **bad})
+    assert r.status_code == 422, r.text
+    assert "agent@example.com\nviewer@example.com</textarea>" in r.text
+    assert 'value="Database on-call"' in r.text
+    r = world.client.post(
+        "/oncall/schedules",
+        data={"csrf_token": csrf, **SCHEDULE_FORM, "users": "agent@example.com viewer@example.com"},
+    )
+    assert r.status_code == 422
+    assert "viewer@example.com is a viewer" in r.text
+    r = world.client.post(
+        "/oncall/schedules", data={"csrf_token": csrf, **SCHEDULE_FORM}, follow_redirects=False
+    )
+    assert r.status_code == 303, r.text
+    made = world.app.oncall.get_schedule(world.principals["admin"], "dba")
+    [layer] = made.layers
+    assert (layer.rotation, layer.handoff) == ("weekly", "09:00")
+    assert layer.users == ["agent@example.com", "manager@example.com"]
+    assert layer.start.isoformat() == "2026-03-02T08:00:00+00:00"  # 09:00 in Berlin
+    assert "Schedule created." in world.client.get(r.headers["location"]).text
+
+
+def test_an_agent_may_not_create_a_schedule(world: World) -> None:
+    csrf = sign_in(world, "agent")
+    assert world.client.get("/oncall/schedules/new").status_code == 403
+    r = world.client.post("/oncall/schedules", data={"csrf_token": csrf, **SCHEDULE_FORM})
+    assert r.status_code == 403
+    assert world.app.oncall.list_schedules(world.principals["admin"]).total == 0

@@ -21,6 +21,7 @@ NOTICES: dict[str, str] = {
     "comment": "Comment added.",
     "override_added": "Override added: the calendar shows the change.",
     "override_deleted": "Override deleted.",
+    "schedule_created": "Schedule created.",
     "escalation_policy_created": "Escalation policy created.",
     "sla_policy_created": "SLA policy created.",
     "calendar_created": "Business-hours calendar created.",

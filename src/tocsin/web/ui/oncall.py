@@ -4,7 +4,7 @@ with its layers and overrides, and the override form."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
@@ -14,13 +14,21 @@ from pydantic import ValidationError
 from tocsin.auth.principal import Principal
 from tocsin.auth.roles import Permission
 from tocsin.bootstrap import Tocsin
-from tocsin.core.errors import TocsinError, ValidationFailed
-from tocsin.core.times import filter_time, zone
-from tocsin.oncall.schemas import OnCallUser, OverrideIn, ScheduleOut, ShiftOut
+from tocsin.core.errors import TocsinError
+from tocsin.core.times import zone
+from tocsin.oncall.schemas import OnCallUser, OverrideIn, ScheduleIn, ScheduleOut, ShiftOut
 from tocsin.web.access import PUBLIC, IdPath, get_app
 from tocsin.web.ui.csv_export import csv_response
 from tocsin.web.ui.forms import FormErrors, choices_for, errors_from
 from tocsin.web.ui.notices import notice
+from tocsin.web.ui.oncall_forms import (
+    OVERRIDE_FIELDS,
+    SCHEDULE_FIELDS,
+    FieldErrors,
+    override_body,
+    schedule_body,
+    schedule_field,
+)
 from tocsin.web.ui.oncall_view import (
     calendar_days,
     layer_people,
@@ -38,7 +46,6 @@ router = APIRouter(include_in_schema=False, route_class=PageRoute)
 
 HORIZON = timedelta(days=14)
 CALENDAR_DAYS = 14
-OVERRIDE_FIELDS = ("user", "start", "end")
 # the calendar's range (far dates would overflow the rotation's arithmetic)
 FIRST_YEAR, LAST_YEAR = 2000, 2200
 
@@ -170,6 +177,52 @@ def _schedule_page(
     )
 
 
+def _new_schedule_form(
+    request: Request, visitor: Visitor, values: dict[str, str], errors: FormErrors
+) -> Response:
+    return page(
+        request,
+        "oncall_schedule_new.html",
+        visitor=visitor,
+        status=errors.status if errors else 200,
+        values=values,
+        errors=errors,
+        choices=choices_for(get_app(request), visitor.principal),
+    )
+
+
+# Declared before /oncall/schedules/{slug}, which would otherwise take "new" for a slug.
+@router.get("/oncall/schedules/new", dependencies=[PUBLIC])
+def new_schedule(request: Request, visitor: Staff) -> Response:
+    principal = visitor.principal
+    principal.require(Permission.CATALOG_MANAGE)
+    today = get_app(request).clock.now().astimezone(zone(principal.time_zone)).date()
+    defaults = {
+        "time_zone": principal.time_zone,
+        "layer_name": "Primary",
+        "layer_start": f"{today.isoformat()}T09:00",
+        "rotation": "weekly",
+        "handoff": "09:00",
+    }
+    return _new_schedule_form(request, visitor, defaults, FormErrors())
+
+
+@router.post("/oncall/schedules", dependencies=[PUBLIC])
+def create_schedule(request: Request, visitor: PostedStaff, form: FormData) -> Response:
+    values = {name: form.get(name, "") for name in SCHEDULE_FIELDS}
+    try:
+        data = ScheduleIn.model_validate(schedule_body(form))
+        made = get_app(request).oncall.create_schedule(visitor.principal, data)
+    except FieldErrors as exc:
+        errors = FormErrors(summary="Please correct the marked fields.", fields=exc.fields)
+        return _new_schedule_form(request, visitor, values, errors)
+    except (ValidationError, TocsinError) as exc:
+        found = errors_from(exc)
+        found.fields = {schedule_field(k): v for k, v in reversed(found.fields.items())}
+        return _new_schedule_form(request, visitor, values, found)
+    return see_other(_schedule_url(made.slug, made.customer, ok="schedule_created"))
+
+
 @router.get("/oncall/schedules/{slug}", dependencies=[PUBLIC])
 def schedule_page(
     request: Request, visitor: Staff, slug: str, customer: str = "", ok: str = ""
@@ -178,50 +231,15 @@ def schedule_page(
     return _schedule_page(request, visitor, slug, customer=customer, start_text=start_text, ok=ok)
 
 
-def _local_moment(text: str, time_zone: str, field: str) -> datetime:
-    """A datetime-local field (no zone) read where the viewer is."""
-    value = text.strip()
-    if not value:
-        raise ValidationFailed("This field is required.", field=field)
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise ValidationFailed(
-            f"“{value[:40]}” is not a date and time; write it as 2026-03-05 09:00.", field=field
-        ) from None
-    return filter_time(parsed, time_zone, field=field)
-
-
-def _override_in(form: dict[str, str], time_zone: str) -> OverrideIn:
-    errors: dict[str, str] = {}
-    moments: dict[str, datetime] = {}
-    for name in ("start", "end"):
-        try:
-            moments[name] = _local_moment(form.get(name, ""), time_zone, name)
-        except ValidationFailed as exc:
-            errors[name] = exc.detail
-    if not form.get("user", "").strip():
-        errors["user"] = "This field is required."
-    if errors:
-        raise _FieldErrors(errors)
-    return OverrideIn.model_validate({"user": form["user"].strip(), **moments})
-
-
-class _FieldErrors(Exception):
-    def __init__(self, fields: dict[str, str]) -> None:
-        super().__init__("invalid form")
-        self.fields = fields
-
-
 @router.post("/oncall/schedules/{slug}/overrides", dependencies=[PUBLIC])
 def add_override(request: Request, visitor: PostedStaff, form: FormData, slug: str) -> Response:
     principal = visitor.principal
     customer = form.get("customer", "")
     values = {name: form.get(name, "") for name in OVERRIDE_FIELDS}
     try:
-        data = _override_in(form, principal.time_zone)
+        data = OverrideIn.model_validate(override_body(form, principal.time_zone))
         get_app(request).oncall.create_override(principal, slug, data, customer=customer or None)
-    except _FieldErrors as exc:
+    except FieldErrors as exc:
         errors = FormErrors(summary="Please correct the marked fields.", fields=exc.fields)
         return _schedule_page(
             request, visitor, slug, customer=customer, values=values, errors=errors
