@@ -23,6 +23,7 @@ NOTICES: dict[str, str] = {
     "override_deleted": "Override deleted.",
     "schedule_created": "Schedule created.",
     "escalation_policy_created": "Escalation policy created.",
+    "escalation_policy_saved": "Escalation policy saved.",
     "sla_policy_created": "SLA policy created.",
     "calendar_created": "Business-hours calendar created.",
 }
