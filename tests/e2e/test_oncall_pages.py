@@ -26,6 +26,11 @@ PAGES = (
     "/sla",
     "/sla/policies/p1-gold",
     "/sla/calendars/office",
+    "/oncall/schedules/new",
+    "/escalation-policies/new",
+    "/escalation-policies/ops-paging/edit",
+    "/sla/policies/new",
+    "/sla/calendars/new",
 )
 
 
