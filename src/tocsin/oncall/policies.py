@@ -27,6 +27,15 @@ from tocsin.oncall.schemas import LevelIn, LevelOut, PolicyIn, PolicyOut, Policy
 from tocsin.oncall.specs import target_labels
 
 
+def policy_users(session: Session, policy_id: int) -> list[str]:
+    """What pages through a policy: "service acme-web", "team ops", sorted."""
+    services = session.scalars(
+        select(SERVICES.c.slug).where(SERVICES.c.escalation_policy_id == policy_id)
+    )
+    teams = session.scalars(select(TEAMS.c.slug).where(TEAMS.c.escalation_policy_id == policy_id))
+    return sorted([f"service {slug}" for slug in services] + [f"team {slug}" for slug in teams])
+
+
 class PolicyUseCases:
     db: Database
     clock: Clock
@@ -151,6 +160,14 @@ class PolicyUseCases:
         with self.db.read() as s:
             return self._policy_out(s, self._policy(s, principal, slug, customer))
 
+    def policy_used_by(
+        self, principal: Principal, slug: str, *, customer: str | None = None
+    ) -> list[str]:
+        """The services and teams whose incidents page through the policy."""
+        principal.require(Permission.TEAMS_READ)
+        with self.db.read() as s:
+            return policy_users(s, self._policy(s, principal, slug, customer).id)
+
     def patch_policy(
         self, principal: Principal, slug: str, data: PolicyPatch, *, customer: str | None = None
     ) -> PolicyOut:
@@ -189,20 +206,10 @@ class PolicyUseCases:
         with self.db.unit_of_work() as uow:
             s = uow.session
             policy = self._policy(s, principal, slug, customer)
-            users = [
-                f"service {row}"
-                for row in s.scalars(
-                    select(SERVICES.c.slug).where(SERVICES.c.escalation_policy_id == policy.id)
-                )
-            ] + [
-                f"team {row}"
-                for row in s.scalars(
-                    select(TEAMS.c.slug).where(TEAMS.c.escalation_policy_id == policy.id)
-                )
-            ]
+            users = policy_users(s, policy.id)
             if users:
                 raise Conflict(
-                    f"The escalation policy {slug!r} is used by {', '.join(sorted(users))}; "
+                    f"The escalation policy {slug!r} is used by {', '.join(users)}; "
                     "give them another policy (or none) first."
                 )
             uow.record(

@@ -8,8 +8,11 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from tocsin.auth.principal import Principal
+from tocsin.auth.roles import Permission
 from tocsin.core.clock import Clock
 from tocsin.db.session import Database, UnitOfWork
+from tocsin.sla.board import SlaNow, sla_now
 from tocsin.sla.calendars import CalendarAdmin
 from tocsin.sla.events import Crossing, IncidentEventView
 from tocsin.sla.policies import PolicyAdmin
@@ -43,3 +46,15 @@ class SlaService:
         self, session: Session, incident_ids: Sequence[int], now: datetime
     ) -> dict[int, SlaOut]:
         return sla_of(session, self._cache, incident_ids, now, default_share=self.warn_at)
+
+    def now(self, principal: Principal) -> SlaNow:
+        """The running clocks the principal may see that are at risk or breached."""
+        principal.require(Permission.TEAMS_READ)
+        with self.db.read() as s:
+            return sla_now(
+                s,
+                self._cache,
+                self.clock.now(),
+                customer_id=None if principal.all_customers else principal.customer_id,
+                default_share=self.warn_at,
+            )

@@ -19,6 +19,13 @@ NOTICES: dict[str, str] = {
     "cancel": "Cancelled.",
     "work_note": "Work note added.",
     "comment": "Comment added.",
+    "override_added": "Override added: the calendar shows the change.",
+    "override_deleted": "Override deleted.",
+    "schedule_created": "Schedule created.",
+    "escalation_policy_created": "Escalation policy created.",
+    "escalation_policy_saved": "Escalation policy saved.",
+    "sla_policy_created": "SLA policy created.",
+    "calendar_created": "Business-hours calendar created.",
 }
 
 

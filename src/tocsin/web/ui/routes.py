@@ -7,20 +7,36 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-<<<<<<< HEAD
-from tocsin.web.ui import act, admin, console, incident, login, portal, prefs
-=======
-from tocsin.web.ui import act, console, incident, live, login, portal, prefs
->>>>>>> i16-live
+from tocsin.web.ui import (
+    act,
+    admin,
+    console,
+    escalation,
+    incident,
+    live,
+    login,
+    oncall,
+    portal,
+    prefs,
+    sla,
+)
 
 STATIC = Path(__file__).parent / "static"
 
 router = APIRouter(include_in_schema=False)
-<<<<<<< HEAD
-for _module in (login, prefs, console, incident, portal, act, admin):
-=======
-for _module in (login, prefs, console, incident, portal, act, live):
->>>>>>> i16-live
+for _module in (
+    login,
+    prefs,
+    console,
+    incident,
+    portal,
+    act,
+    live,
+    admin,
+    oncall,
+    escalation,
+    sla,
+):
     router.include_router(_module.router)
 
 
