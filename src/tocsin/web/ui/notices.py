@@ -19,6 +19,8 @@ NOTICES: dict[str, str] = {
     "cancel": "Cancelled.",
     "work_note": "Work note added.",
     "comment": "Comment added.",
+    "link": "Incident linked.",
+    "unlink": "Link removed.",
 }
 
 
