@@ -48,9 +48,7 @@ def test_a_link_shows_on_both_incidents_with_a_timeline_entry_each(world: World)
     assert on_original[0]["state"] == "new"
 
     assert [e["message"] for e in _timeline(world, copy)] == [f"Linked: duplicate of {original}."]
-    assert [e["message"] for e in _timeline(world, original)] == [
-        f"Linked: duplicated by {copy}."
-    ]
+    assert [e["message"] for e in _timeline(world, original)] == [f"Linked: duplicated by {copy}."]
     assert {e["actor"] for e in _timeline(world, copy)} == {"agent@example.com"}
     # Linking is no edit of the incident: a form holding its version stays valid.
     detail = world.client.get(f"/api/v1/incidents/{copy}", headers=world.h("agent")).json()
