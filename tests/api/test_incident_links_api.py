@@ -11,9 +11,12 @@ from .conftest import World
 LINKS = "/api/v1/incidents/{}/links"
 
 
-def _incident(world: World, title: str, customer: str = "acme") -> str:
+def _incident(
+    world: World, title: str, customer: str = "acme", requester: str | None = None
+) -> str:
     admin = world.principals["admin"]
-    return world.app.incidents.create(admin, IncidentIn(title=title, customer=customer)).number
+    data = IncidentIn(title=title, customer=customer, requester=requester)
+    return world.app.incidents.create(admin, data).number
 
 
 def _link(world: World, who: str, ref: str, other: str, kind: str = "related") -> Any:
@@ -28,7 +31,7 @@ def _timeline(world: World, ref: str) -> list[dict[str, Any]]:
 
 
 def test_a_link_shows_on_both_incidents_with_a_timeline_entry_each(world: World) -> None:
-    copy = _incident(world, "Mail down (second report)")
+    copy = _incident(world, "Mail down (second report)", requester="alice@acme.test")
     original = _incident(world, "Mail down")
     r = _link(world, "agent", copy, original, "duplicate_of")
     assert r.status_code == 201, r.text
@@ -50,6 +53,11 @@ def test_a_link_shows_on_both_incidents_with_a_timeline_entry_each(world: World)
     assert [e["message"] for e in _timeline(world, copy)] == [f"Linked: duplicate of {original}."]
     assert [e["message"] for e in _timeline(world, original)] == [f"Linked: duplicated by {copy}."]
     assert {e["actor"] for e in _timeline(world, copy)} == {"agent@example.com"}
+    assert all(e["internal"] for e in _timeline(world, copy))
+    # A requester following the incident is not told which incidents it is linked to.
+    r = world.client.get(f"/api/v1/incidents/{copy}/timeline", headers=world.h("requester"))
+    assert r.status_code == 200
+    assert "linked" not in {e["kind"] for e in r.json()["items"]}
     # Linking is no edit of the incident: a form holding its version stays valid.
     detail = world.client.get(f"/api/v1/incidents/{copy}", headers=world.h("agent")).json()
     assert detail["version"] == 1

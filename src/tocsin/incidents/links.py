@@ -156,6 +156,9 @@ class IncidentLinks:
                 this,
                 kind=kind,
                 message=f"{verb}: {relation(link_kind, outgoing=outgoing)} {other.number}.",
+                # Staff-only, like the links themselves: a requester's timeline does not
+                # name incidents they may not know about.
+                internal=True,
                 extra={"link_kind": link_kind.value, "other": other.number},
             )
 
