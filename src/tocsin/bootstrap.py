@@ -29,6 +29,7 @@ from tocsin.db.raw import Raw
 from tocsin.db.session import Database, Subscriber
 from tocsin.heartbeats.service import HeartbeatService
 from tocsin.incidents.actions import IncidentActions
+from tocsin.incidents.links import IncidentLinks
 from tocsin.incidents.queries import still_unacknowledged
 from tocsin.incidents.service import IncidentService
 from tocsin.live.bus import LiveBus
@@ -58,6 +59,8 @@ class Tocsin:
     catalog: CatalogService
     incidents: IncidentService
     actions: IncidentActions
+    # related / duplicate / cause links between incidents
+    incident_links: IncidentLinks
     integrations: IntegrationService
     alerts: AlertService
     sla: SlaService
@@ -183,6 +186,7 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Tocsin:
         catalog=CatalogService(db, clock),
         incidents=incidents,
         actions=actions,
+        incident_links=IncidentLinks(incidents),
         integrations=integrations,
         alerts=alerts,
         sla=sla,

@@ -7,9 +7,15 @@ import re
 import pytest
 from playwright.sync_api import BrowserContext, Locator, Page, expect
 
+from tocsin.auth.roles import Role
+from tocsin.auth.schemas import UserIn
+from tocsin.catalog.schemas import TeamPatch
 from tocsin.incidents.schemas import IncidentIn
+from tocsin.sla.schemas import SlaPolicyIn
 
-from .conftest import AGENT, PASSWORD, World, sign_in
+from .conftest import AGENT, PASSWORD, World, assert_fits, shoot, sign_in
+
+SECOND_AGENT = "bo@example.com"
 
 pytestmark = pytest.mark.e2e
 
@@ -26,6 +32,14 @@ def _seed_queue(world: World) -> None:
         )
 
 
+def _second_agent(world: World) -> None:
+    world.app.auth.create_user(
+        world.admin,
+        UserIn(email=SECOND_AGENT, name="Bo Agent", role=Role.AGENT, password=PASSWORD),
+    )
+    world.app.catalog.patch_team(world.admin, "ops", TeamPatch(members=[AGENT, SECOND_AGENT]))
+
+
 def _change(entry: Locator, field: str) -> Locator:
     """The cells of one before -> after row of a timeline entry."""
     return entry.locator("tr", has=entry.page.locator("th", has_text=field)).locator("th, td")
@@ -33,6 +47,13 @@ def _change(entry: Locator, field: str) -> Locator:
 
 def test_agent_works_an_incident_from_queue_to_resolution(world: World, page: Page) -> None:
     _seed_queue(world)
+    _second_agent(world)
+    world.app.sla.policies.create(
+        world.admin,
+        SlaPolicyIn(
+            name="P2 desk", slug="p2", priority=2, response_minutes=30, resolution_minutes=480
+        ),
+    )
     page.goto("/")
     expect(page).to_have_url(re.compile(r"/login$"))
     sign_in(page, AGENT)
@@ -63,47 +84,78 @@ def test_agent_works_an_incident_from_queue_to_resolution(world: World, page: Pa
     expect(page.locator(".inc-head .prio")).to_have_text("P2")
     expect(page.locator(".inc-head .state")).to_have_text("Assigned")
     expect(page.locator(".fields")).to_contain_text("acme-web")
+    # The engine starts the SLA clocks from the incident's first event.
+    world.app.paging.dispatch()
+    page.reload()
+    response = page.locator(".sla-timer", has_text="Response")
+    # Server-rendered "due <time>", or live.js's countdown once it ran.
+    expect(response.locator("time[data-countdown]")).to_have_text(
+        re.compile(r"due 2026-03-02 10:30 CET|\d+ (min|h)\w* (left|overdue)")
+    )
+    expect(page.locator(".sla-timer", has_text="Resolution")).to_be_visible()
 
+    # Only what the state allows, named after the action; the next step stands out.
+    bar = page.locator("#actions .action-bar")
+    expect(bar.locator("button, a")).to_have_text(
+        ["Acknowledge", "Assign", "Start", "Hold", "Resolve", "Cancel", "Assign to me"]
+    )
+    expect(bar.locator(".primary")).to_have_text("Acknowledge")
     page.click("#actions button:has-text('Acknowledge')")
     expect(page.locator(".alert.ok")).to_contain_text("Acknowledged")
     expect(page.locator(".inc-head .state")).to_have_text("In progress")
-    expect(page.locator(".fields")).to_contain_text(AGENT)
+    expect(page.locator(".inc-head .owner")).to_contain_text(AGENT)
+    expect(bar.locator(".primary")).to_have_text("Resolve")
+    world.app.paging.dispatch()  # the engine stops the response clock
+    page.reload()
+    expect(response).to_have_class(re.compile("sla-met"))
+    expect(response).to_contain_text("met 2026-03-02 10:00 CET")
 
-    page.fill("#note textarea[name=body]", "Payment worker pool is exhausted; restarting.")
+    page.click("#actions a:has-text('Assign')")
+    panel = page.locator("#act-assign")
+    expect(panel).to_be_visible()
+    page.select_option("#assign-team", "ops")
+    page.select_option("#assign-assignee", SECOND_AGENT)
+    panel.locator("button:has-text('Save assignment')").click()
+    expect(page.locator(".alert.ok")).to_have_text("Assignment saved.")
+    expect(page.locator(".inc-head .owner")).to_contain_text(SECOND_AGENT)
+
+    page.fill("#note-body", "Payment worker pool is exhausted; restarting.")
     expect(page.locator("input[name=kind][value=work_note]")).to_be_checked()
     page.click("#note button:has-text('Add note')")
     expect(page.locator(".alert.ok")).to_have_text("Work note added.")
 
-    page.click("summary:has-text('Resolve')")
+    page.click("#actions a:has-text('Resolve')")
     page.select_option("#resolution-code", "solved_permanently")
-    page.fill("textarea[name=resolution_notes]", "Restarted the payment workers.")
-    page.click("#actions form button:has-text('Resolve')")
+    page.fill("#act-resolve textarea[name=resolution_notes]", "Restarted the payment workers.")
+    page.click("#act-resolve button:has-text('Resolve incident')")
     expect(page.locator(".alert.ok")).to_have_text("Resolved.")
     expect(page.locator(".inc-head .state")).to_have_text("Resolved")
+    expect(bar.locator("button, a")).to_have_text(["Close", "Reopen"])
 
     entries = page.locator("#timeline .entry")
     expect(entries.locator(".what")).to_have_text(
-        ["opened the incident", "acknowledged", "added a work note", "resolved"]
+        ["opened the incident", "acknowledged", "assigned", "added a work note", "resolved"]
     )
-    expect(entries.locator(".actor")).to_have_text([AGENT] * 4)
+    expect(entries.locator(".actor")).to_have_text([AGENT] * 5)
     acknowledged = entries.nth(1)
     expect(_change(acknowledged, "State")).to_have_text(["State", "Assigned", "→", "In progress"])
-    note = entries.nth(2)
+    assigned = entries.nth(2)
+    expect(_change(assigned, "Assignee")).to_have_text(["Assignee", AGENT, "→", SECOND_AGENT])
+    note = entries.nth(3)
     expect(note).to_contain_text("Payment worker pool is exhausted; restarting.")
     expect(note.locator(".tag.internal")).to_have_text("work note")
-    resolved = entries.nth(3)
+    resolved = entries.nth(4)
     expect(_change(resolved, "State")).to_have_text(["State", "In progress", "→", "Resolved"])
     expect(_change(resolved, "Resolution code")).to_have_text(
         ["Resolution code", "—", "→", "Solved permanently"]
     )
     expect(resolved.locator("time")).to_have_text("2026-03-02 10:00 CET")
-    page.screenshot(path="/tmp/tocsin-incident.png", full_page=True)
+    shoot(page, "incident")
 
     page.goto("/?state=all")
     expect(page.locator("table.list tbody tr")).to_have_count(4)
     row = page.locator("table.list tbody tr", has_text="Checkout fails with a 502")
     expect(row.locator(".state")).to_have_text("Resolved")
-    page.screenshot(path="/tmp/tocsin-queue.png", full_page=True)
 
     # Filters: open incidents only, then by priority.
     page.goto("/")
@@ -113,6 +165,58 @@ def test_agent_works_an_incident_from_queue_to_resolution(world: World, page: Pa
     expect(page).to_have_url(re.compile(r"priority=2"))
     expect(page.locator("table.list tbody tr")).to_have_count(1)
     expect(page.locator("table.list tbody tr")).to_contain_text("VPN drops every 10 minutes")
+
+
+def test_two_incidents_are_linked_in_the_browser(world: World, page: Page, phone: Page) -> None:
+    copy = world.app.incidents.create(
+        world.admin, IncidentIn(title="Shop shows 502 (second report)", customer="acme")
+    )
+    original = world.app.incidents.create(
+        world.admin, IncidentIn(title="Checkout fails with a 502", customer="acme", team="ops")
+    )
+    sign_in(page, AGENT)
+    page.goto(f"/incidents/{copy.number}")
+    expect(page.locator("#links")).to_contain_text("No linked incidents.")
+
+    page.fill("#link-incident", "INC0009999")
+    page.click("#links button:has-text('Link an incident')")
+    expect(page.locator("#links .field-error")).to_contain_text("There is no incident")
+    expect(page.locator("#link-incident")).to_have_value("INC0009999")
+
+    page.select_option("#link-kind", "duplicate_of")
+    page.fill("#link-incident", original.number)
+    page.click("#links button:has-text('Link an incident')")
+    expect(page.locator(".alert.ok")).to_have_text("Incident linked.")
+    row = page.locator("#links tbody tr")
+    expect(row).to_have_count(1)
+    expect(row.locator("td")).to_have_text(
+        ["duplicate of", original.number, "Checkout fails with a 502", "Assigned", "Unlink"]
+    )
+    expect(page.locator("#timeline .entry").last).to_contain_text(
+        f"Linked: duplicate of {original.number}."
+    )
+
+    page.click(f"#links a:has-text('{original.number}')")
+    expect(page).to_have_url(re.compile(rf"/incidents/{original.number}$"))
+    back = page.locator("#links tbody tr")
+    expect(back.locator("td")).to_have_text(
+        ["duplicated by", copy.number, "Shop shows 502 (second report)", "New", "Unlink"]
+    )
+    expect(page.locator("#timeline .entry").last).to_contain_text(
+        f"Linked: duplicated by {copy.number}."
+    )
+
+    sign_in(phone, AGENT)
+    phone.goto(f"/incidents/{original.number}")
+    expect(phone.locator("#links tbody tr")).to_have_count(1)
+    assert_fits(phone)
+    shoot(phone, "incident-phone")
+
+    page.click("#links button:has-text('Unlink')")
+    expect(page.locator(".alert.ok")).to_have_text("Link removed.")
+    expect(page.locator("#links")).to_contain_text("No linked incidents.")
+    page.goto(f"/incidents/{copy.number}")
+    expect(page.locator("#links")).to_contain_text("No linked incidents.")
 
 
 def test_a_stale_form_is_refused_with_a_clear_message(
@@ -129,9 +233,9 @@ def test_a_stale_form_is_refused_with_a_clear_message(
     second.click("#actions button:has-text('Acknowledge')")
     expect(second.locator(".inc-head .state")).to_have_text("In progress")
 
-    first.click("summary:has-text('Hold')")
+    first.click("#actions a:has-text('Hold')")
     first.select_option("#hold-reason", "awaiting_vendor")
-    first.click("#actions form button:has-text('Put on hold')")
+    first.click("#act-hold button:has-text('Put on hold')")
     expect(first.locator(".alert.error")).to_contain_text("Someone else changed this incident")
     expect(first.locator(".inc-head .state")).to_have_text("In progress")
     assert world.app.incidents.get(world.admin, incident.number).state == "in_progress"

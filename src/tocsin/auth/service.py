@@ -216,6 +216,16 @@ class AuthService:
             items = [_customer_out(c) for c in session.scalars(query)]
             return Page(items=items, total=len(items), next=None)
 
+    def own_customer(self, principal: Principal) -> CustomerOut:
+        """The customer the principal belongs to: anyone signed in may know whose portal
+        they are in (a requester reads no other customer)."""
+        principal.require(Permission.SELF)
+        with self.db.read() as session:
+            customer = session.get(Customer, principal.customer_id)
+            if customer is None:
+                raise NotFound("Your customer no longer exists.")
+            return _customer_out(customer)
+
     def get_customer(self, principal: Principal, slug: str) -> CustomerOut:
         principal.require(Permission.CUSTOMERS_READ)
         with self.db.read() as session:

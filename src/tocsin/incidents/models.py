@@ -1,11 +1,11 @@
-"""The incident record, its notes, its timeline and who it is shared with."""
+"""The incident record, its notes, its timeline, who it is shared with, and its links."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, text
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tocsin.db.base import Base
@@ -126,3 +126,23 @@ class TimelineEntry(Base):
     changes: Mapped[dict[str, Any]] = mapped_column(default=dict)
     message: Mapped[str] = mapped_column(Text, default="")
     internal: Mapped[bool] = mapped_column(default=False)
+
+
+class IncidentLink(Base):
+    """A link from one incident to another: related, a duplicate of it, or caused by it.
+
+    Stored once, from the incident it was made on; both incidents show it. A pair has at
+    most one link of each kind (the service also refuses the same kind the other way round).
+    """
+
+    __tablename__ = "incident_links"
+    __table_args__ = (UniqueConstraint("incident_id", "linked_incident_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    linked_incident_id: Mapped[int] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime]
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

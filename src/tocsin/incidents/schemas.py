@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints, field_validator
 
@@ -169,3 +169,34 @@ class TimelineEntryOut(BaseModel):
     changes: dict[str, Any]
     message: str
     internal: bool
+
+
+class LinkKind(StrEnum):
+    RELATED = "related"
+    DUPLICATE_OF = "duplicate_of"
+    CAUSED_BY = "caused_by"
+
+
+class LinkIn(StrictModel):
+    incident: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)
+    ] = Field(description="The other incident: its number (INC0001234) or id")
+    kind: LinkKind = Field(
+        default=LinkKind.RELATED,
+        description="related; duplicate_of: this incident duplicates the other; "
+        "caused_by: the other incident caused this one",
+    )
+
+
+class LinkedIncidentOut(BaseModel):
+    link_id: int
+    kind: LinkKind
+    # outgoing: made on this incident ("this is a duplicate of ..."); incoming: made on the
+    # other one ("... is a duplicate of this")
+    direction: Literal["outgoing", "incoming"]
+    relation: str = Field(description='How this incident relates to it, e.g. "duplicate of"')
+    number: str
+    title: str
+    state: State
+    priority: int
+    created_at: datetime

@@ -55,6 +55,8 @@ KIND_LABELS = {
     "cancel": "cancelled",
     "work_note": "added a work note",
     "comment": "commented",
+    "linked": "linked an incident",
+    "unlinked": "removed a link",
     "paged": "paged the on-call",
     "escalated": "escalated",
     "sla_warning": "warned: SLA at risk",

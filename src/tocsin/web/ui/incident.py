@@ -1,4 +1,5 @@
-"""One incident in the staff console: its fields, lifecycle actions, notes and timeline."""
+"""One incident in the staff console: its fields, SLA timers, lifecycle actions, notes,
+linked incidents, alerts and timeline."""
 
 from __future__ import annotations
 
@@ -8,13 +9,15 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 
-from tocsin.auth.roles import Permission
+from tocsin.auth.roles import ASSIGNABLE_ROLES, Permission
 from tocsin.core.errors import NotFound, StaleVersion, TocsinError
+from tocsin.core.ids import as_id
 from tocsin.incidents.actions import ACTION_FIELDS
 from tocsin.incidents.lifecycle import Action, HoldReason, ResolutionCode
-from tocsin.incidents.schemas import ActionIn, NoteIn
+from tocsin.incidents.schemas import ActionIn, LinkIn, LinkKind, NoteIn
 from tocsin.web.access import PUBLIC, get_app
 from tocsin.web.ui.forms import FormErrors, choices_for, errors_from, filled, version_of
+from tocsin.web.ui.incident_view import NEXT_STEP, ONE_CLICK, SUBMIT_LABELS, sla_timers
 from tocsin.web.ui.notices import notice
 from tocsin.web.ui.pages import FormData, PageRoute, PostedStaff, Redirect, SignedIn, see_other
 from tocsin.web.ui.render import page
@@ -53,9 +56,11 @@ def _detail(
         if principal.can(Permission.TEAMS_READ)
         else []
     )
+    links = app.incident_links.linked(principal, incident.number)
     errors = errors or FormErrors()
     can_work = principal.can(Permission.INCIDENT_WORK)
     actions = [a for a in incident.allowed_actions if principal.can(needed(a))]
+    next_step = NEXT_STEP.get(incident.state)
     return page(
         request,
         "incident.html",
@@ -65,6 +70,16 @@ def _detail(
         timeline=timeline,
         alerts=alerts,
         actions=actions,
+        one_click=ONE_CLICK,
+        next_step=next_step if next_step in actions else None,
+        submit_labels=SUBMIT_LABELS,
+        # one click for the signed-in agent, when the incident is not theirs already
+        assign_to_me=Action.ASSIGN in actions
+        and principal.role in ASSIGNABLE_ROLES
+        and incident.assignee != principal.email,
+        timers=sla_timers(incident.sla),
+        links=links,
+        link_kinds=list(LinkKind),
         errors=errors,
         failed_action=failed_action,
         values=values or {},
@@ -129,3 +144,28 @@ def incident_note(request: Request, visitor: PostedStaff, form: FormData, ref: s
             request, visitor, ref, errors=errors_from(exc), failed_action="note", values=values
         )
     return see_other(f"/incidents/{quote(ref, safe='')}?ok={values['kind']}#timeline")
+
+
+@router.post("/incidents/{ref}/links", dependencies=[PUBLIC])
+def incident_link(request: Request, visitor: PostedStaff, form: FormData, ref: str) -> Response:
+    values = {"incident": form.get("incident", ""), "kind": form.get("kind", "related")}
+    try:
+        data = LinkIn.model_validate(filled(form, ["incident", "kind"]))
+        get_app(request).incident_links.link(visitor.principal, ref, data)
+    except (ValidationError, TocsinError) as exc:
+        return _detail(
+            request, visitor, ref, errors=errors_from(exc), failed_action="link", values=values
+        )
+    return see_other(f"/incidents/{quote(ref, safe='')}?ok=link#links")
+
+
+@router.post("/incidents/{ref}/links/{link_id}/delete", dependencies=[PUBLIC])
+def incident_unlink(
+    request: Request, visitor: PostedStaff, form: FormData, ref: str, link_id: str
+) -> Response:
+    try:
+        get_app(request).incident_links.unlink(visitor.principal, ref, as_id(link_id) or 0)
+    except TocsinError as exc:
+        # Someone else removed it first, or the page was stale: say so on the page.
+        return _detail(request, visitor, ref, errors=errors_from(exc), failed_action="link")
+    return see_other(f"/incidents/{quote(ref, safe='')}?ok=unlink#links")

@@ -26,6 +26,8 @@ NOTICES: dict[str, str] = {
     "escalation_policy_saved": "Escalation policy saved.",
     "sla_policy_created": "SLA policy created.",
     "calendar_created": "Business-hours calendar created.",
+    "link": "Incident linked.",
+    "unlink": "Link removed.",
 }
 
 

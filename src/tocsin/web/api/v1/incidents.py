@@ -1,4 +1,4 @@
-"""/api/v1/incidents: open, list, read, edit, act on, comment on incidents."""
+"""/api/v1/incidents: open, list, read, edit, act on, comment on and link incidents."""
 
 from __future__ import annotations
 
@@ -20,6 +20,8 @@ from tocsin.incidents.schemas import (
     IncidentIn,
     IncidentOut,
     IncidentPatch,
+    LinkedIncidentOut,
+    LinkIn,
     NoteIn,
     NoteOut,
     TimelineEntryOut,
@@ -163,3 +165,34 @@ def list_notes(app: AppDep, principal: Reader, ref: str) -> Page[NoteOut]:
 @router.get("/{ref}/timeline", summary="Every change of an incident, oldest first")
 def timeline(app: AppDep, principal: Reader, ref: str) -> Page[TimelineEntryOut]:
     return app.incidents.timeline(principal, ref)
+
+
+@router.get(
+    "/{ref}/links",
+    summary="Incidents linked to this one (related, duplicates, causes), both directions",
+)
+def list_links(app: AppDep, principal: Reader, ref: str) -> list[LinkedIncidentOut]:
+    return app.incident_links.linked(principal, ref)
+
+
+@router.post(
+    "/{ref}/links",
+    status_code=status.HTTP_201_CREATED,
+    summary="Link another incident to this one",
+    description="`kind` says how this incident relates to the other: `related`, "
+    "`duplicate_of` (this one duplicates it) or `caused_by` (it caused this one). Both "
+    "incidents show the link and get a timeline entry. Resolving a duplicate is not "
+    "automatic.",
+)
+def create_link(app: AppDep, principal: Worker, ref: str, data: LinkIn) -> LinkedIncidentOut:
+    return app.incident_links.link(principal, ref, data)
+
+
+@router.delete(
+    "/{ref}/links/{link_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Remove a link (from either of its incidents)",
+)
+def delete_link(app: AppDep, principal: Worker, ref: str, link_id: int) -> Response:
+    app.incident_links.unlink(principal, ref, link_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
