@@ -19,6 +19,13 @@ NOTICES: dict[str, str] = {
     "cancel": "Cancelled.",
     "work_note": "Work note added.",
     "comment": "Comment added.",
+    "test_alert": "Test alert sent through the alert pipeline, as a sender's alert would be; "
+    "this is the incident it opened or joined.",
+    "test_alert_suppressed": "Test alert sent: a maintenance window is on, so it was recorded "
+    "without opening an incident.",
+    "test_alert_created": "Test alert sent and recorded.",
+    "service_created": "Service created.",
+    "service_saved": "Service saved.",
 }
 
 
