@@ -2,27 +2,39 @@
 // the buttons stay hidden and the field's text is selectable.
 (function () {
   "use strict";
+  function confirm(button, text) {
+    var label = button.firstChild;
+    var before = label.nodeValue;
+    label.nodeValue = text;
+    button.classList.toggle("copied", text === "Copied");
+    setTimeout(function () {
+      label.nodeValue = before;
+      button.classList.remove("copied");
+    }, 2000);
+  }
+  // The older way, for browsers that refuse the clipboard API (no permission, plain http):
+  // select the text and copy the selection; if even that fails the text stays selected.
+  function copySelection(button, field) {
+    field.focus();
+    field.select();
+    var copied = false;
+    try {
+      copied = document.execCommand("copy");
+    } catch (ignored) {
+      copied = false;
+    }
+    confirm(button, copied ? "Copied" : "Selected: press Ctrl+C");
+  }
   function copy(button) {
     var field = document.getElementById(button.getAttribute("data-copy"));
     if (!field) { return; }
-    var done = function () {
-      var before = button.firstChild.nodeValue;
-      button.firstChild.nodeValue = "Copied";
-      button.classList.add("copied");
-      setTimeout(function () {
-        button.firstChild.nodeValue = before;
-        button.classList.remove("copied");
-      }, 1500);
-    };
     if (navigator.clipboard && window.isSecureContext) {
-      navigator.clipboard.writeText(field.value).then(done, function () {
-        field.focus();
-        field.select();
-      });
+      navigator.clipboard.writeText(field.value).then(
+        function () { confirm(button, "Copied"); },
+        function () { copySelection(button, field); }
+      );
     } else {
-      field.focus();
-      field.select();
-      if (document.execCommand && document.execCommand("copy")) { done(); }
+      copySelection(button, field);
     }
   }
   document.querySelectorAll("button[data-copy]").forEach(function (button) {
