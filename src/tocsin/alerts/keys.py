@@ -239,6 +239,12 @@ class IntegrationService:
         with self.db.read() as s:
             return self._out(s, self._find(s, principal, ref))
 
+    def resolve(self, principal: Principal, ref: str) -> IntegrationRef:
+        """The integration `ref` (id or name) names, as the alert path sees it."""
+        principal.require(Permission.TEAMS_READ)
+        with self.db.read() as s:
+            return self._ref(s, self._find(s, principal, ref))
+
     def patch(self, principal: Principal, ref: str, data: IntegrationPatch) -> IntegrationOut:
         principal.require(Permission.CATALOG_MANAGE)
         with self.db.unit_of_work() as uow:

@@ -159,6 +159,20 @@ class AlertOut(BaseModel):
     resolved_at: datetime | None
 
 
+class AlertDetail(AlertOut):
+    """One alert with what its own page shows beside the list's columns."""
+
+    integration_id: int
+    integration_type: str
+    customer: str
+    group_value: str | None
+
+
+class IntegrationActivity(BaseModel):
+    alerts: int
+    last_alert_at: datetime | None
+
+
 class MaintenanceWindowIn(StrictModel):
     customer: Slug | None = None
     service: Slug | None = None

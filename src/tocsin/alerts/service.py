@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import threading
 import time
 from collections.abc import Mapping, Sequence
@@ -16,13 +17,17 @@ from tocsin.alerts.keys import IntegrationRef
 from tocsin.alerts.maintenance import Window
 from tocsin.alerts.models import Alert, Integration, MaintenanceWindow
 from tocsin.alerts.pipeline import Pipeline
+from tocsin.alerts.probe import probe_alert
 from tocsin.alerts.schemas import (
+    AlertDetail,
     AlertIncident,
     AlertOut,
+    IntegrationActivity,
     MaintenanceWindowIn,
     MaintenanceWindowOut,
 )
 from tocsin.alerts.states import ALL as ALL_STATUSES
+from tocsin.alerts.stream import AlertFilter, conditions
 from tocsin.auth.models import Customer
 from tocsin.auth.principal import Principal
 from tocsin.auth.roles import Permission
@@ -30,13 +35,13 @@ from tocsin.catalog.models import Service
 from tocsin.catalog.resolve import service_and_customer
 from tocsin.core.clock import Clock
 from tocsin.core.errors import NotFound, ValidationFailed
-from tocsin.core.ids import as_id, is_number
+from tocsin.core.ids import as_id
 from tocsin.core.paging import Page, check_limit, encode_cursor, id_from
 from tocsin.db.group_commit import BatchWriter, LoopBatcher
 from tocsin.db.session import Database
 from tocsin.incidents.actions import IncidentActions
 from tocsin.incidents.models import Incident
-from tocsin.integrations.base import NormalizedAlert
+from tocsin.integrations.base import NormalizedAlert, Severity
 
 _WINDOWS_SECONDS = 5.0  # maintenance windows are re-read this often on the hot path
 
@@ -116,6 +121,39 @@ class AlertService:
             self.alerts_written += len(items)
         return outcomes
 
+    def send_test(
+        self, principal: Principal, integration: IntegrationRef, *, severity: Severity
+    ) -> Outcome:
+        """A test alert for `integration`, through the same pipeline as a sender's alerts
+        (grouping, maintenance, paging), recorded in the audit trail as `principal`'s act."""
+        principal.require(Permission.CATALOG_MANAGE)
+        if not principal.sees_customer(integration.customer_id):
+            raise NotFound(f"There is no integration {integration.id}.")
+        if not integration.enabled:
+            raise ValidationFailed(
+                f"The integration {integration.name!r} is disabled; enable it to test it.",
+                field="integration",
+            )
+        now = self.clock.now()
+        alert = probe_alert(integration, principal.email, now, secrets.token_hex(4), severity)
+        windows = self.windows()
+        with self.db.unit_of_work() as uow:
+            (outcome,) = self.pipeline.process(
+                uow, [Item(integration, alert)], now=now, windows=windows
+            )
+            uow.record(
+                "integration.tested",
+                "integration",
+                integration.id,
+                actor=principal.actor,
+                customer_id=integration.customer_id,
+                dedup_key=alert.dedup_key,
+                severity=severity.value,
+                result=outcome.result,
+                incident=outcome.incident_number,
+            )
+        return outcome
+
     # alerts -------------------------------------------------------------------------------
 
     def list(
@@ -129,47 +167,23 @@ class AlertService:
         limit: int = 50,
         cursor: str | None = None,
     ) -> Page[AlertOut]:
+        return self.stream(
+            principal,
+            AlertFilter(
+                dedup_key=dedup_key, integration=integration, status=status, incident=incident
+            ),
+            limit=limit,
+            cursor=cursor,
+        )
+
+    def stream(
+        self, principal: Principal, f: AlertFilter, *, limit: int = 50, cursor: str | None = None
+    ) -> Page[AlertOut]:
+        """The alerts `f` selects, newest first, a page at a time."""
         principal.require(Permission.TEAMS_READ)
         check_limit(limit)
         with self.db.read() as s:
-            query = select(Alert)
-            if not principal.all_customers:
-                query = query.where(Alert.customer_id == principal.customer_id)
-            if dedup_key:
-                query = query.where(Alert.dedup_key == dedup_key)
-            if integration:
-                row = s.scalar(
-                    select(Integration).where(
-                        (Integration.name == integration)
-                        | (Integration.id == (as_id(integration) or -1))
-                    )
-                )
-                if row is None or not principal.sees_customer(row.customer_id):
-                    raise ValidationFailed(
-                        f"There is no integration {integration!r}.", field="integration"
-                    )
-                query = query.where(Alert.integration_id == row.id)
-            if status:
-                allowed = set(ALL_STATUSES)
-                if status not in allowed:
-                    raise ValidationFailed(
-                        f"status must be one of {', '.join(sorted(allowed))}", field="status"
-                    )
-                query = query.where(Alert.status == status)
-            if incident:
-                text = incident.strip().upper()
-                ident = as_id(text)
-                if ident is None and is_number(text):
-                    raise ValidationFailed(
-                        f"There is no incident {incident!r}; use its id or its number.",
-                        field="incident",
-                    )
-                inc = s.scalar(
-                    select(Incident.id).where(
-                        Incident.id == ident if ident is not None else Incident.number == text
-                    )
-                )
-                query = query.where(Alert.incident_id == (inc or -1))
+            query = select(Alert).where(*conditions(s, principal, f))
             total = s.scalar(select(func.count()).select_from(query.subquery())) or 0
             if cursor:
                 query = query.where(Alert.id < id_from(cursor))
@@ -180,6 +194,50 @@ class AlertService:
                 total=total,
                 next=encode_cursor([items[-1].id]) if len(rows) > limit else None,
             )
+
+    def status_counts(self, principal: Principal, f: AlertFilter) -> dict[str, int]:
+        """How many alerts `f` selects in each status (whatever status `f` names)."""
+        principal.require(Permission.TEAMS_READ)
+        with self.db.read() as s:
+            found = s.execute(
+                select(Alert.status, func.count())
+                .where(*conditions(s, principal, f.without_status()))
+                .group_by(Alert.status)
+            ).all()
+        counts = dict.fromkeys(ALL_STATUSES, 0)
+        counts.update({status: int(n) for status, n in found})
+        return counts
+
+    def get(self, principal: Principal, alert_id: int | str) -> AlertDetail:
+        principal.require(Permission.TEAMS_READ)
+        with self.db.read() as s:
+            ident = as_id(alert_id)
+            row = s.get(Alert, ident) if ident is not None else None
+            if row is None or not principal.sees_customer(row.customer_id):
+                raise NotFound(f"There is no alert {alert_id}.")
+            integration = s.get(Integration, row.integration_id)
+            customer = s.get(Customer, row.customer_id)
+            return AlertDetail(
+                **self._out(s, row).model_dump(),
+                integration_id=row.integration_id,
+                integration_type=integration.type if integration else "?",
+                customer=customer.slug if customer else "?",
+                group_value=row.group_value,
+            )
+
+    def activity(self, principal: Principal) -> dict[int, IntegrationActivity]:
+        """Per integration id: how many alerts it has sent and when the last one came."""
+        principal.require(Permission.TEAMS_READ)
+        with self.db.read() as s:
+            query = select(
+                Alert.integration_id, func.count(), func.max(Alert.last_seen_at)
+            ).group_by(Alert.integration_id)
+            if not principal.all_customers:
+                query = query.where(Alert.customer_id == principal.customer_id)
+            return {
+                ident: IntegrationActivity(alerts=int(n), last_alert_at=last)
+                for ident, n, last in s.execute(query).all()
+            }
 
     @staticmethod
     def _out(s: Session, a: Alert) -> AlertOut:

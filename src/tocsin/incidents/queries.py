@@ -225,3 +225,17 @@ def still_unacknowledged(session: Session, incident_ids: list[int]) -> set[int]:
             )
         )
     )
+
+
+def open_per_service(session: Session, principal: Principal) -> dict[int, int]:
+    """How many open incidents each service has (services with none are absent)."""
+    rows = session.execute(
+        select(Incident.service_id, func.count())
+        .where(
+            visible(principal),
+            Incident.service_id.is_not(None),
+            Incident.state.in_(OPEN_STATE_VALUES),
+        )
+        .group_by(Incident.service_id)
+    ).all()
+    return {int(service_id): int(n) for service_id, n in rows if service_id is not None}

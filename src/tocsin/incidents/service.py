@@ -26,7 +26,13 @@ from tocsin.incidents.intake import Labels, NewIncident, open_incidents
 from tocsin.incidents.lifecycle import State, is_open
 from tocsin.incidents.models import Incident, IncidentNote, IncidentShare, TimelineEntry
 from tocsin.incidents.priority import derive_priority
-from tocsin.incidents.queries import IncidentFilter, incident_by_ref, next_cursor, page_query
+from tocsin.incidents.queries import (
+    IncidentFilter,
+    incident_by_ref,
+    next_cursor,
+    open_per_service,
+    page_query,
+)
 from tocsin.incidents.render import render_many, render_one
 from tocsin.incidents.schemas import (
     IncidentIn,
@@ -363,6 +369,12 @@ class IncidentService:
                 total=total,
                 next=next_cursor(rows, limit),
             )
+
+    def open_per_service(self, principal: Principal) -> dict[int, int]:
+        """Open incidents per service id, among those the principal may see."""
+        principal.require(Permission.INCIDENT_READ)
+        with self.db.read() as s:
+            return open_per_service(s, principal)
 
     # edit --------------------------------------------------------------------------------
 

@@ -28,6 +28,13 @@ NOTICES: dict[str, str] = {
     "calendar_created": "Business-hours calendar created.",
     "link": "Incident linked.",
     "unlink": "Link removed.",
+    "test_alert": "Test alert sent through the alert pipeline, as a sender's alert would be; "
+    "this is the incident it opened or joined.",
+    "test_alert_suppressed": "Test alert sent: a maintenance window is on, so it was recorded "
+    "without opening an incident.",
+    "test_alert_created": "Test alert sent and recorded.",
+    "service_created": "Service created.",
+    "service_saved": "Service saved.",
 }
 
 

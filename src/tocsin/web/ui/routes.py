@@ -10,14 +10,17 @@ from fastapi.staticfiles import StaticFiles
 from tocsin.web.ui import (
     act,
     admin,
+    alerts,
     console,
     escalation,
     incident,
+    integrations,
     live,
     login,
     oncall,
     portal,
     prefs,
+    services,
     sla,
 )
 
@@ -36,6 +39,9 @@ for _module in (
     oncall,
     escalation,
     sla,
+    alerts,
+    integrations,
+    services,
 ):
     router.include_router(_module.router)
 
