@@ -226,6 +226,9 @@ def test_a_stale_form_is_refused_with_a_clear_message(
         world.admin, IncidentIn(title="Disk almost full", customer="acme", team="ops")
     )
     first = context.new_page()
+    # This page hears no live updates (as when the connection dropped), so its form goes
+    # stale when the other page acknowledges.
+    first.route("**/events", lambda route: route.abort())
     sign_in(first, AGENT)
     first.goto(f"/incidents/{incident.number}")
     second = context.new_page()
