@@ -148,13 +148,15 @@ SWAP = """() => {
   };
   const rows = (keys) => keys.map((k) =>
     `<div data-key="${k}"><input type="checkbox" name="pick" value="${k}">` +
-    `<details><summary>More on ${k}</summary>x</details><button>Act on ${k}</button></div>`
+    `<details><summary>More on ${k}</summary>x</details><button>Act on ${k}</button>` +
+    `<textarea name="notes" aria-label="Notes on ${k}"></textarea></div>`
   ).join('');
   const current = build(rows(['INC1', 'INC2']));
   document.querySelector('main').append(current);
   current.querySelector('input[value=INC2]').checked = true;
   current.querySelector('[data-key=INC1] details').open = true;
   current.querySelector('[data-key=INC2] button').focus();
+  current.querySelector('[data-key=INC1] textarea').value = 'Restarted the wor';
   window.tocsinLive.swap(current, build(rows(['INC3', 'INC1', 'INC2'])));
   const now = document.getElementById('probe');
   return {
@@ -164,11 +166,12 @@ SWAP = """() => {
       .map((d) => d.closest('[data-key]').dataset.key),
     focus: document.activeElement.textContent,
     fresh: [...now.querySelectorAll('.live-new')].map((r) => r.dataset.key),
+    typed: [...now.querySelectorAll('textarea')].map((t) => t.value),
   };
 }"""
 
 
-def test_a_swap_keeps_ticks_open_sections_and_focus(world: World, page: Page) -> None:
+def test_a_swap_keeps_ticks_typing_open_sections_and_focus(world: World, page: Page) -> None:
     signed_in_with_script(page)
     assert page.evaluate(SWAP) == {
         "replaced": True,
@@ -176,6 +179,7 @@ def test_a_swap_keeps_ticks_open_sections_and_focus(world: World, page: Page) ->
         "open": ["INC1"],
         "focus": "Act on INC2",
         "fresh": ["INC3"],
+        "typed": ["", "Restarted the wor", ""],
     }
 
 

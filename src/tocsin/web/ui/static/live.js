@@ -4,7 +4,8 @@
    A region is an element with an id and data-live="incidents", "alerts" or
    "incident:INC0001001" (several, space-separated). When /events reports a change that
    matches a region, the page is fetched again and each matching region is replaced by its
-   new version; checked boxes, focus and open <details> inside it are kept, and rows with a
+   new version; checked boxes, what the user typed, focus and open <details> inside it are
+   kept, and rows with a
    data-key not seen before are highlighted. <time data-countdown datetime="..."> elements
    show the time left until their due time, refreshed every 15 s. */
 (function () {
@@ -138,15 +139,34 @@
     return found;
   }
 
+  var FIELDS = 'textarea, select, input:not([type=checkbox]):not([type=radio]):not([type=hidden])';
+
+  function edited(field) {
+    if (field.tagName === 'SELECT') {
+      var chosen = field.options[field.selectedIndex];
+      return !chosen || !chosen.defaultSelected;
+    }
+    return field.value !== field.defaultValue;
+  }
+
   function swap(current, next) {
     // ticked boxes, by name and value (a bulk selection survives a refresh)
     var ticked = {};
-    current.querySelectorAll('input[type=checkbox]').forEach(function (box) {
+    current.querySelectorAll('input[type=checkbox], input[type=radio]').forEach(function (box) {
       ticked[box.name + '\u0000' + box.value] = box.checked;
     });
-    next.querySelectorAll('input[type=checkbox]').forEach(function (box) {
+    next.querySelectorAll('input[type=checkbox], input[type=radio]').forEach(function (box) {
       var key = box.name + '\u0000' + box.value;
       if (key in ticked) { box.checked = ticked[key]; }
+    });
+    // what the user typed or chose in a form that is still open (half-written notes)
+    var typed = {};
+    current.querySelectorAll(FIELDS).forEach(function (field) {
+      if (edited(field)) { typed[placeOf(field, current, FIELDS)] = field.value; }
+    });
+    var fresh = indexBy(next, FIELDS);
+    Object.keys(typed).forEach(function (place) {
+      if (fresh[place]) { fresh[place].value = typed[place]; }
     });
     // open or closed <details>
     var before = indexBy(current, 'details');
