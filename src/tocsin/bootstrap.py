@@ -31,6 +31,7 @@ from tocsin.heartbeats.service import HeartbeatService
 from tocsin.incidents.actions import IncidentActions
 from tocsin.incidents.queries import still_unacknowledged
 from tocsin.incidents.service import IncidentService
+from tocsin.incidents.views import SavedViews
 from tocsin.notifications.channel_admin import ChannelService
 from tocsin.notifications.contacts import ContactService
 from tocsin.notifications.deliveries import DeliveryService
@@ -57,6 +58,7 @@ class Tocsin:
     catalog: CatalogService
     incidents: IncidentService
     actions: IncidentActions
+    views: SavedViews
     integrations: IntegrationService
     alerts: AlertService
     sla: SlaService
@@ -179,6 +181,7 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Tocsin:
         catalog=CatalogService(db, clock),
         incidents=incidents,
         actions=actions,
+        views=SavedViews(db, clock),
         integrations=integrations,
         alerts=alerts,
         sla=sla,

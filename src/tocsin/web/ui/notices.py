@@ -19,6 +19,8 @@ NOTICES: dict[str, str] = {
     "cancel": "Cancelled.",
     "work_note": "Work note added.",
     "comment": "Comment added.",
+    "view_saved": "View saved: it is listed above the queue.",
+    "view_deleted": "View deleted.",
 }
 
 
