@@ -105,6 +105,8 @@ def test_select_rows_with_the_keyboard_and_acknowledge_them(world: World, page: 
 
     page.keyboard.press("Shift+A")
     expect(page.locator(".alert.ok")).to_have_text("2 acknowledged")
+    # the address is the queue's again: a reload does not post the form a second time
+    expect(page).to_have_url(re.compile(r"/$"))
     for number in picked:
         row = page.locator(f"#queue-rows tr[data-key={number}]")
         expect(row.locator(".state")).to_have_text("In progress")

@@ -14,6 +14,13 @@
   var keysButton = document.getElementById("keys-button");
   var current = null; // the data-key of the row with the focus ring
 
+  // After a bulk action or a refused form the page answers a POST: show the queue's own
+  // address, so a reload (or the live updates' re-fetch) gets the queue, not the form again.
+  var queueUrl = bulk && bulk.getAttribute("data-queue-url");
+  if (queueUrl && window.location.pathname !== "/" && window.history.replaceState) {
+    window.history.replaceState(null, "", queueUrl);
+  }
+
   // Phones: the filters fold away behind their summary; wide screens always show them.
   var narrow = window.matchMedia("(max-width: 700px)");
   function fitFilters() {
