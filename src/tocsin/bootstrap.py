@@ -32,6 +32,7 @@ from tocsin.incidents.actions import IncidentActions
 from tocsin.incidents.links import IncidentLinks
 from tocsin.incidents.queries import still_unacknowledged
 from tocsin.incidents.service import IncidentService
+from tocsin.incidents.views import SavedViews
 from tocsin.live.bus import LiveBus
 from tocsin.notifications.channel_admin import ChannelService
 from tocsin.notifications.contacts import ContactService
@@ -61,6 +62,7 @@ class Tocsin:
     actions: IncidentActions
     # related / duplicate / cause links between incidents
     incident_links: IncidentLinks
+    views: SavedViews
     integrations: IntegrationService
     alerts: AlertService
     sla: SlaService
@@ -187,6 +189,7 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Tocsin:
         incidents=incidents,
         actions=actions,
         incident_links=IncidentLinks(incidents),
+        views=SavedViews(db, clock),
         integrations=integrations,
         alerts=alerts,
         sla=sla,

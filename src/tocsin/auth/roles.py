@@ -32,6 +32,7 @@ class Permission(StrEnum):
     CUSTOMERS_CREATE = "customers.create"
     AUDIT_READ = "audit.read"
     SELF = "self"  # one's own profile and API tokens
+    VIEWS_SHARE = "views.share"  # share a saved queue view with all staff of one's customer
 
 
 _STAFF_READ = {
@@ -52,7 +53,13 @@ _AGENT = _STAFF_READ | {
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
     Role.MANAGER: frozenset(
-        _AGENT | {Permission.CATALOG_MANAGE, Permission.CATEGORIES_MANAGE, Permission.AUDIT_READ}
+        _AGENT
+        | {
+            Permission.CATALOG_MANAGE,
+            Permission.CATEGORIES_MANAGE,
+            Permission.AUDIT_READ,
+            Permission.VIEWS_SHARE,
+        }
     ),
     Role.AGENT: frozenset(_AGENT),
     Role.VIEWER: frozenset(_STAFF_READ),

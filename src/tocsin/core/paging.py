@@ -91,6 +91,22 @@ def moment_and_id_from(cursor: str) -> tuple[datetime, int]:
     return _moment(moment), _int(ident, 1, MAX_ID)
 
 
+def keyset_from(cursor: str, tag: str, kind: type) -> tuple[Any, int]:
+    """The (value, id) a sorted keyset cursor `[tag, value, id]` continues after; `tag`
+    names the sort it was made for (a cursor of another sort is refused), `kind` is the
+    sorted column's type (int, str or datetime)."""
+    tagged, value, ident = _values(cursor, 3)
+    if tagged != tag:
+        raise _not_ours()
+    if kind is datetime:
+        value = _moment(value)
+    elif kind is int:
+        value = _int(value, 0, MAX_BIGINT)
+    elif type(value) is not str or len(value) > 64:
+        raise _not_ours()
+    return value, _int(ident, 1, MAX_ID)
+
+
 def check_limit(limit: int) -> int:
     if not 1 <= limit <= MAX_LIMIT:
         raise ValidationFailed(f"limit must be between 1 and {MAX_LIMIT}", field="limit")

@@ -34,7 +34,8 @@ ACTION_FIELDS: dict[Action, frozenset[str]] = {
 }
 
 
-def _check_body(action: Action, data: ActionIn) -> None:
+def check_body(action: Action, data: ActionIn) -> None:
+    """Whether `data` is what `action` takes (also checked once before a bulk action)."""
     extra = sorted(data.model_fields_set - ACTION_FIELDS[action])
     if extra:
         takes = ", ".join(sorted(ACTION_FIELDS[action])) or "no fields"
@@ -72,7 +73,7 @@ class IncidentActions:
         principal.require(
             Permission.INCIDENT_REOPEN if action is Action.REOPEN else Permission.INCIDENT_WORK
         )
-        _check_body(action, data)
+        check_body(action, data)
         with self.db.unit_of_work() as uow:
             incident = incident_by_ref(uow.session, principal, ref, for_update=True)
             self.incidents.check_version(incident, if_match)

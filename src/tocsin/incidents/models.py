@@ -44,6 +44,18 @@ class Incident(Base):
         Index("ix_incidents_state_opened", "state", "opened_at", "id"),
         Index("ix_incidents_opened", "opened_at", "id"),
         Index("ix_incidents_resolved_state", "state", "resolved_at"),
+        # The queue's other sorts, keyset-paged on (column, id); the open queue sorted by
+        # priority is the common one, so it has a partial index of its own.
+        Index(
+            "ix_incidents_open_priority",
+            "priority",
+            "id",
+            sqlite_where=text(OPEN_STATES_SQL),
+            postgresql_where=text(OPEN_STATES_SQL),
+        ),
+        Index("ix_incidents_priority", "priority", "id"),
+        Index("ix_incidents_updated", "updated_at", "id"),
+        Index("ix_incidents_state_id", "state", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -79,6 +91,21 @@ class Incident(Base):
     closed_at: Mapped[datetime | None]
     updated_at: Mapped[datetime]
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class SavedView(Base):
+    """A user's named queue: the filters and sort of the console's queue, as a query
+    string; shared ones are listed for every staff member of the owner's customer."""
+
+    __tablename__ = "saved_views"
+    __table_args__ = (UniqueConstraint("user_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(80))
+    query: Mapped[str] = mapped_column(Text)
+    shared: Mapped[bool] = mapped_column(default=False, index=True)
+    created_at: Mapped[datetime]
 
 
 class IncidentShare(Base):

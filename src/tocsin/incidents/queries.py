@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, bindparam, exists, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from tocsin.auth.principal import Principal
 from tocsin.auth.service import named_customer_id, user_by_ref
 from tocsin.catalog.resolve import service_by_slug, team_by_slug
 from tocsin.core.errors import NotFound, ValidationFailed
 from tocsin.core.ids import as_id, is_number
-from tocsin.core.paging import encode_cursor, moment_and_id_from
+from tocsin.core.paging import encode_cursor, keyset_from, moment_and_id_from
 from tocsin.core.times import filter_time
 from tocsin.incidents.lifecycle import OPEN_STATE_VALUES, OPEN_STATES, State
 from tocsin.incidents.models import Incident, IncidentShare
@@ -87,6 +88,48 @@ def parse_priorities(value: str) -> list[int]:
         return sorted({parse_priority(p) for p in value.split(",")})
     except ValueError as exc:
         raise ValidationFailed(str(exc), field="priority") from None
+
+
+# What a list may be sorted by: the column and its Python type (for the cursor). Each
+# sort is keyset-paged on (column, id) and has an index that starts with the column
+# (models.Incident; ix_incidents_number is unique, so number needs no tiebreak).
+SORT_COLUMNS: dict[str, tuple[InstrumentedAttribute[Any], type]] = {
+    "number": (Incident.number, str),
+    "priority": (Incident.priority, int),
+    "state": (Incident.state, str),
+    "opened_at": (Incident.opened_at, datetime),
+    "updated_at": (Incident.updated_at, datetime),
+}
+DEFAULT_SORT = "-opened_at"
+
+
+@dataclass(frozen=True, slots=True)
+class Sort:
+    """One column, ascending or descending ("priority", "-opened_at")."""
+
+    key: str
+    descending: bool
+
+    @property
+    def text(self) -> str:
+        return ("-" if self.descending else "") + self.key
+
+    @property
+    def is_default(self) -> bool:
+        return self.text == DEFAULT_SORT
+
+
+def parse_sort(value: str | None) -> Sort:
+    text = (value or "").strip() or DEFAULT_SORT
+    key = text.removeprefix("-")
+    if key not in SORT_COLUMNS:
+        names = ", ".join(SORT_COLUMNS)
+        raise ValidationFailed(
+            f"sort {text[:40]!r} is unknown; use one of {names}, with a leading - for "
+            "descending order (e.g. -opened_at, the newest first).",
+            field="sort",
+        )
+    return Sort(key, text.startswith("-"))
 
 
 @dataclass(slots=True)
@@ -185,8 +228,11 @@ def page_query(
     *,
     limit: int,
     cursor: str | None,
+    sort: Sort | None = None,
 ) -> tuple[Select[Incident], Select[int]]:
-    """The page query (newest first, keyset) and the matching count query."""
+    """The page query (keyset; newest first unless `sort` says otherwise) and the matching
+    count query."""
+    sort = sort or parse_sort(None)
     try:
         conditions = [visible(principal), *_ref_condition(session, principal, filters)]
     except NotFound as exc:
@@ -194,23 +240,35 @@ def page_query(
         raise ValidationFailed(exc.detail) from None
     count_query = select(func.count()).select_from(Incident).where(*conditions)
     page = select(Incident).where(*conditions)
+    column, kind = SORT_COLUMNS[sort.key]
+    unique = sort.key == "number"
     if cursor:
-        opened, last_id = moment_and_id_from(cursor)
-        page = page.where(
-            or_(
-                Incident.opened_at < opened,
-                and_(Incident.opened_at == opened, Incident.id < last_id),
-            )
-        )
-    page = page.order_by(Incident.opened_at.desc(), Incident.id.desc()).limit(limit + 1)
+        if sort.is_default:
+            # The default sort's cursor keeps its original form: links handed out stay valid.
+            value, last_id = moment_and_id_from(cursor)
+        else:
+            value, last_id = keyset_from(cursor, sort.text, kind)
+        beyond = column < value if sort.descending else column > value
+        after_id = Incident.id < last_id if sort.descending else Incident.id > last_id
+        page = page.where(beyond if unique else or_(beyond, and_(column == value, after_id)))
+    order = [column.desc() if sort.descending else column.asc()]
+    if not unique:
+        order.append(Incident.id.desc() if sort.descending else Incident.id.asc())
+    page = page.order_by(*order).limit(limit + 1)
     return page, count_query
 
 
-def next_cursor(rows: list[Incident], limit: int) -> str | None:
+def next_cursor(rows: list[Incident], limit: int, sort: Sort | None = None) -> str | None:
     if len(rows) <= limit:
         return None
     last = rows[limit - 1]
-    return encode_cursor([last.opened_at.isoformat(), last.id])
+    sort = sort or parse_sort(None)
+    if sort.is_default:
+        return encode_cursor([last.opened_at.isoformat(), last.id])
+    value = getattr(last, sort.key)
+    return encode_cursor(
+        [sort.text, value.isoformat() if isinstance(value, datetime) else value, last.id]
+    )
 
 
 def still_unacknowledged(session: Session, incident_ids: list[int]) -> set[int]:

@@ -32,6 +32,7 @@ from tocsin.incidents.queries import (
     next_cursor,
     open_per_service,
     page_query,
+    parse_sort,
 )
 from tocsin.incidents.render import render_many, render_one
 from tocsin.incidents.schemas import (
@@ -356,18 +357,22 @@ class IncidentService:
         limit: int = 25,
         cursor: str | None = None,
         with_total: bool = True,
+        sort: str | None = None,
     ) -> Page[IncidentOut]:
+        """A page of incidents; `sort` is a column of queries.SORT_COLUMNS, "-" first for
+        descending (the newest first by default)."""
         principal.require(Permission.INCIDENT_READ)
         check_limit(limit)
+        order = parse_sort(sort)
         with self.db.read() as s:
-            page, count = page_query(s, principal, filters, limit=limit, cursor=cursor)
+            page, count = page_query(s, principal, filters, limit=limit, cursor=cursor, sort=order)
             rows = list(s.scalars(page))
             total = int(s.scalar(count) or 0) if with_total else -1
             shown = rows[:limit]
             return Page(
                 items=render_many(s, shown, slas=self._slas(s, shown)),
                 total=total,
-                next=next_cursor(rows, limit),
+                next=next_cursor(rows, limit, order),
             )
 
     def open_per_service(self, principal: Principal) -> dict[int, int]:

@@ -1,8 +1,6 @@
-"""The staff console: the incident queue and the form that opens an incident."""
+"""The staff console's form that opens an incident (the queue is in queue.py)."""
 
 from __future__ import annotations
-
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -10,13 +8,9 @@ from pydantic import ValidationError
 
 from tocsin.auth.roles import Permission
 from tocsin.core.errors import TocsinError
-from tocsin.core.paging import Page
-from tocsin.incidents.lifecycle import State
-from tocsin.incidents.queries import IncidentFilter
-from tocsin.incidents.schemas import IncidentIn, IncidentOut, IncidentType
+from tocsin.incidents.schemas import IncidentIn, IncidentType
 from tocsin.web.access import PUBLIC, get_app
 from tocsin.web.ui.forms import FormErrors, choices_for, errors_from, filled
-from tocsin.web.ui.notices import notice
 from tocsin.web.ui.pages import FormData, PageRoute, PostedStaff, Staff, see_other
 from tocsin.web.ui.render import page
 from tocsin.web.ui.session import Visitor
@@ -25,13 +19,6 @@ from tocsin.web.ui.session import Visitor
 # (Staff / PostedStaff redirect to /login, requesters to /portal); see pages.py.
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
 
-PAGE_SIZE = 50
-STATE_CHOICES = [
-    ("open", "Open"),
-    *((s.value, s.value.replace("_", " ").capitalize()) for s in State),
-    ("done", "Done"),
-    ("all", "All"),
-]
 CREATE_FIELDS = (
     "title",
     "description",
@@ -46,66 +33,6 @@ CREATE_FIELDS = (
     "team",
     "assignee",
 )
-
-
-@router.get("/", dependencies=[PUBLIC])
-def queue(
-    request: Request,
-    visitor: Staff,
-    state: str = "open",
-    priority: str = "",
-    team: str = "",
-    assignee: str = "",
-    customer: str = "",
-    q: str = "",
-    cursor: str = "",
-    ok: str = "",
-) -> Response:
-    app = get_app(request)
-    principal = visitor.principal
-    filters = {
-        "state": state,
-        "priority": priority,
-        "team": team,
-        "assignee": assignee.strip(),
-        "customer": customer,
-        "q": q.strip()[:200],
-    }
-    error = ""
-    status = 200
-    try:
-        incidents = app.incidents.list(
-            principal,
-            IncidentFilter(
-                state=None if state == "all" else state or None,
-                priority=priority or None,
-                team=team or None,
-                assignee=filters["assignee"] or None,
-                customer=customer or None,
-                q=filters["q"] or None,
-            ),
-            limit=PAGE_SIZE,
-            cursor=cursor or None,
-        )
-    except TocsinError as exc:
-        error, status = exc.detail, exc.status
-        incidents = Page[IncidentOut](items=[], total=0, next=None)
-    active = {k: v for k, v in filters.items() if v}
-    return page(
-        request,
-        "queue.html",
-        visitor=visitor,
-        status=status,
-        incidents=incidents,
-        filters=filters,
-        choices=choices_for(app, principal),
-        state_choices=STATE_CHOICES,
-        error=error,
-        notice=notice(ok),
-        next_url="/?" + urlencode({**active, "cursor": incidents.next}) if incidents.next else "",
-        first_url=("/?" + urlencode(active)) if cursor else "",
-        can_create=principal.can(Permission.INCIDENT_CREATE),
-    )
 
 
 def _new_form(

@@ -35,6 +35,8 @@ NOTICES: dict[str, str] = {
     "test_alert_created": "Test alert sent and recorded.",
     "service_created": "Service created.",
     "service_saved": "Service saved.",
+    "view_saved": "View saved: it is listed above the queue.",
+    "view_deleted": "View deleted.",
 }
 
 

@@ -11,6 +11,7 @@ from tocsin.web.ui import (
     act,
     admin,
     alerts,
+    bulk,
     console,
     escalation,
     incident,
@@ -20,8 +21,10 @@ from tocsin.web.ui import (
     oncall,
     portal,
     prefs,
+    queue,
     services,
     sla,
+    views,
 )
 
 STATIC = Path(__file__).parent / "static"
@@ -30,6 +33,9 @@ router = APIRouter(include_in_schema=False)
 for _module in (
     login,
     prefs,
+    queue,
+    views,
+    bulk,
     console,
     incident,
     portal,

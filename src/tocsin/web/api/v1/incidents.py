@@ -76,7 +76,7 @@ def create_incident(
     return _tagged(response, incident)
 
 
-@router.get("", summary="List incidents, newest first")
+@router.get("", summary="List incidents, newest first unless sorted")
 def list_incidents(
     app: AppDep,
     principal: Reader,
@@ -87,13 +87,22 @@ def list_incidents(
     customer: str | None = None,
     team: Annotated[str | None, Query(description="team slug, or none")] = None,
     assignee: Annotated[str | None, Query(description="e-mail or id, me, or none")] = None,
-    service: str | None = None,
+    service: Annotated[
+        str | None, Query(description="service slug (with customer when slugs repeat)")
+    ] = None,
     requester: Annotated[str | None, Query(description="e-mail or id, or me")] = None,
     type: str | None = None,
     major: bool | None = None,
     q: Annotated[str | None, Query(max_length=200, description="text or INC number")] = None,
     opened_after: FilterTime | None = None,
     opened_before: FilterTime | None = None,
+    sort: Annotated[
+        str | None,
+        Query(
+            description="number, priority, state, opened_at or updated_at; a leading - "
+            "sorts descending (default -opened_at, the newest first)"
+        ),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 25,
     cursor: str | None = None,
 ) -> Page[IncidentOut]:
@@ -111,7 +120,7 @@ def list_incidents(
         opened_after=opened_after,
         opened_before=opened_before,
     )
-    return app.incidents.list(principal, filters, limit=limit, cursor=cursor)
+    return app.incidents.list(principal, filters, limit=limit, cursor=cursor, sort=sort)
 
 
 @router.get("/{ref}", summary="Read an incident by id or number")
