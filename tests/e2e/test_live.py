@@ -59,7 +59,7 @@ def test_the_queue_shows_new_and_changed_incidents_live(
     number = row.get_attribute("data-key")
     assert number is not None
     assert number.startswith("INC")
-    state_before = row.locator("td").nth(2).inner_text()
+    state_before = row.locator("td.state-cell").inner_text()
 
     # a colleague acknowledges it in their own browser
     other = browser.new_context(base_url=page.url.rstrip("/"))
@@ -74,7 +74,7 @@ def test_the_queue_shows_new_and_changed_incidents_live(
     state_after = world.app.incidents.get(world.admin, number).state
     assert state_after != "new"
 
-    expect(row.locator("td").nth(2)).not_to_have_text(state_before, timeout=WITHIN_MS)
+    expect(row.locator("td.state-cell")).not_to_have_text(state_before, timeout=WITHIN_MS)
     assert page.evaluate("window.notReloaded") is True  # swapped in place, not reloaded
     shoot(page, "queue-live")
 
