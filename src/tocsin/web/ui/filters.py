@@ -22,6 +22,16 @@ def local(context: Context, value: datetime | None) -> str:
     return value.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z")
 
 
+@pass_context
+def local_short(context: Context, value: datetime | None) -> str:
+    """A timestamp in the user's zone without the zone's name, for dense lists whose
+    header names the zone: 2026-03-02 10:00."""
+    if value is None:
+        return "—"
+    tz = zone(str(context.get("tz", "UTC")))
+    return value.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+
+
 def label(value: object) -> str:
     """in_progress -> In progress; enums by their value."""
     if value is None:

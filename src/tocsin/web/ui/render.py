@@ -19,6 +19,7 @@ from tocsin.web.ui.filters import (
     label,
     level,
     local,
+    local_short,
     pairs,
     priority_class,
 )
@@ -54,6 +55,7 @@ _env = Environment(
 )
 _env.filters.update(
     local=local,
+    local_short=local_short,
     label=label,
     change_value=change_value,
     pairs=pairs,
