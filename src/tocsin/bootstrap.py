@@ -40,6 +40,7 @@ from tocsin.oncall.service import OncallService
 from tocsin.paging.link_actions import LinkActions
 from tocsin.paging.links import ActionLinks
 from tocsin.paging.service import PagingService
+from tocsin.reports.service import ReportService
 from tocsin.settings import Settings
 from tocsin.sla.service import SlaService
 
@@ -75,6 +76,8 @@ class Tocsin:
     action_links: ActionLinks = field(repr=False)
     link_actions: LinkActions = field(repr=False)
     paging: PagingService = field(repr=False)
+    # read-only figures for the dashboard and reports (MTTA, MTTR, open work, SLA watch)
+    reports: ReportService = field(repr=False)
 
     def migrate(self) -> None:
         """Bring the schema up to date, then seal the audit chain if it is not. Entries
@@ -193,4 +196,5 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Tocsin:
         action_links=links,
         link_actions=LinkActions(db, links, actions),
         paging=PagingService(db, incidents, sla, deliveries, links, settings.base_url),
+        reports=ReportService(db, clock, sla),
     )

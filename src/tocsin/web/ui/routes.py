@@ -7,12 +7,12 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from tocsin.web.ui import act, console, incident, login, portal, prefs
+from tocsin.web.ui import act, console, dashboard, incident, login, portal, prefs
 
 STATIC = Path(__file__).parent / "static"
 
 router = APIRouter(include_in_schema=False)
-for _module in (login, prefs, console, incident, portal, act):
+for _module in (login, prefs, console, incident, portal, act, dashboard):
     router.include_router(_module.router)
 
 
