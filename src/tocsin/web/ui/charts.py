@@ -24,12 +24,20 @@ SVG_HEADERS = {
     "Cache-Control": "no-store",
 }
 _FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
+# An image cannot read the page's CSS variables: these repeat tocsin.css's --p1..--p5 and
+# --accent / --p2 of each theme, so a bar has its priority's colour in the queue.
+_PRIORITY_COLOURS = {
+    "light": ("#c62828", "#e65100", "#f2a900", "#1e63c4", "#78859a"),
+    "dark": ("#ef6b6b", "#ff9350", "#f5c542", "#7aa2ff", "#9aa5b8"),
+}
+_SERIES_COLOURS = {"light": ("#2f5bd3", "#e65100"), "dark": ("#7aa2ff", "#ff9350")}
 
 
 def chart_style(theme: str) -> Style:
     """The theme's pygal style on a transparent background (the card's shows through)."""
     base = DarkStyle if theme == "dark" else LightStyle
     return base(
+        colors=_SERIES_COLOURS[_known(theme)],
         background="transparent",
         plot_background="transparent",
         font_family=_FONT,
@@ -39,6 +47,10 @@ def chart_style(theme: str) -> Style:
         value_font_size=13,
         title_font_size=16,
     )
+
+
+def _known(theme: str) -> str:
+    return "dark" if theme == "dark" else "light"
 
 
 def _config(theme: str, **extra: Any) -> dict[str, Any]:
@@ -60,6 +72,8 @@ def timing_chart(trend: TimingTrend, theme: str) -> pygal.Line:
             theme,
             x_label_rotation=0,
             show_minor_x_labels=False,
+            truncate_label=-1,
+            margin_right=32,  # room for the last day's label
             y_title="minutes",
             allow_interruptions=True,
             include_x_axis=True,
@@ -77,10 +91,31 @@ def timing_chart(trend: TimingTrend, theme: str) -> pygal.Line:
 
 
 def open_chart(matrix: OpenMatrix, theme: str) -> pygal.Bar:
-    chart = pygal.Bar(**_config(theme, show_legend=False, include_x_axis=True))
+    totals = [matrix.priority_total(p) for p in PRIORITIES]
+    chart = pygal.Bar(
+        **_config(
+            theme,
+            show_legend=False,
+            include_x_axis=True,
+            print_values=True,
+            width=420,  # shown in a narrow tile: a smaller canvas keeps its text legible
+            # whole incidents: a scale of 0.1 steps would mean nothing
+            y_labels=_whole_steps(max(totals)),
+        )
+    )
     chart.x_labels = [f"P{p}" for p in PRIORITIES]
-    chart.add("Open incidents", [matrix.priority_total(p) for p in PRIORITIES])
+    colours = _PRIORITY_COLOURS[_known(theme)]
+    chart.add(
+        "Open incidents",
+        [{"value": n, "color": colours[p - 1]} for p, n in zip(PRIORITIES, totals, strict=True)],
+    )
     return chart
+
+
+def _whole_steps(top: int, ticks: int = 5) -> list[int]:
+    """About `ticks` whole-number labels from 0 to at least `top`."""
+    step = max(1, -(-top // ticks))
+    return list(range(0, max(top, 1) + step, step))
 
 
 def svg_response(chart: pygal.graph.graph.Graph) -> Response:
