@@ -61,21 +61,35 @@ def open_counts(session: Session, principal: Principal) -> list[OpenCount]:
 
 
 def timing_rows(session: Session, principal: Principal, since: datetime) -> list[TimingRow]:
-    """The incidents MTTA and MTTR are computed over: opened since `since`, and resolved
-    (resolved or closed now) since `since`. Two statements, each on its own index."""
-    columns = (Incident.id, Incident.opened_at, Incident.acknowledged_at, Incident.resolved_at)
-    opened = session.execute(
-        select(*columns).where(visible(principal), Incident.opened_at >= since)
+    """The incidents MTTA and MTTR are computed over: those opened since `since` and
+    acknowledged, and those resolved (resolved or closed now) since `since`. Two
+    statements, each on its own index, each reading only the times it needs: converting
+    thousands of stored times is most of the cost."""
+    # Plain rows: run as Core statements, without the ORM's per-row loading.
+    connection = session.connection()
+    acknowledged = connection.execute(
+        select(Incident.id, Incident.opened_at, Incident.acknowledged_at).where(
+            visible(principal),
+            Incident.opened_at >= since,
+            Incident.acknowledged_at.is_not(None),
+        )
     ).all()
-    resolved = session.execute(
-        select(*columns).where(
+    resolved = connection.execute(
+        select(Incident.id, Incident.opened_at, Incident.resolved_at).where(
             visible(principal), _state_in(RESOLVED), Incident.resolved_at >= since
         )
     ).all()
-    by_id = {row[0]: row for row in (*opened, *resolved)}
-    return [
-        TimingRow(opened_at=o, acknowledged_at=a, resolved_at=r) for _, o, a, r in by_id.values()
+    resolved_at = {ident: at for ident, _, at in resolved}
+    rows = [
+        TimingRow(opened_at=opened, acknowledged_at=at, resolved_at=resolved_at.pop(ident, None))
+        for ident, opened, at in acknowledged
     ]
+    rows.extend(
+        TimingRow(opened_at=opened, acknowledged_at=None, resolved_at=at)
+        for ident, opened, at in resolved
+        if ident in resolved_at
+    )
+    return rows
 
 
 def sla_watch_candidates(
