@@ -161,7 +161,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     urls = {"sqlite": [args.sqlite_url], "postgres": [args.postgres_url]}.get(
         args.db, [args.sqlite_url, args.postgres_url]
     )
-    info = machine(args.postgres_url)
+    # the server's version, asked of its maintenance database (the bench one may not exist yet)
+    info = machine(args.postgres_url.rsplit("/", 1)[0] + "/postgres")
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     results = []
