@@ -43,6 +43,7 @@ from tocsin.oncall.service import OncallService
 from tocsin.paging.link_actions import LinkActions
 from tocsin.paging.links import ActionLinks
 from tocsin.paging.service import PagingService
+from tocsin.reports.service import ReportService
 from tocsin.settings import Settings
 from tocsin.sla.service import SlaService
 
@@ -83,6 +84,8 @@ class Tocsin:
     paging: PagingService = field(repr=False)
     # what the console's open event streams learn of changes (started by the first one)
     live: LiveBus = field(repr=False)
+    # read-only figures for the dashboard and reports (MTTA, MTTR, open work, SLA watch)
+    reports: ReportService = field(repr=False)
 
     def migrate(self) -> None:
         """Bring the schema up to date, then seal the audit chain if it is not. Entries
@@ -205,4 +208,5 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Tocsin:
         link_actions=LinkActions(db, links, actions),
         paging=PagingService(db, incidents, sla, deliveries, links, settings.base_url),
         live=LiveBus(db, poll_seconds=settings.live_poll_seconds),
+        reports=ReportService(db, clock, sla),
     )

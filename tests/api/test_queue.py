@@ -119,7 +119,8 @@ def test_sorting_by_priority_on_the_page_with_headers_that_say_so(world: World) 
     r = world.client.get("/")
     assert _rows(r.text) == list(reversed(numbers))
     assert re.search(
-        r'<th aria-sort="descending" class="sortable" title="Times in UTC"><a href="/\?sort=opened_at">Opened',
+        r'<th aria-sort="descending" class="sortable" title="Times in UTC">'
+        r'<a href="/\?sort=opened_at">Opened',
         r.text,
     )
 

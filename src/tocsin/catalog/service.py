@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import delete, func, select
@@ -32,16 +33,21 @@ from tocsin.oncall.models import EscalationPolicy
 from tocsin.oncall.specs import policy_id_by_slug
 
 
-def team_slugs_of(session: Session, user_id: int) -> list[str]:
-    """The slugs of the teams a user is a member of (a user's answer lists them)."""
-    return list(
-        session.scalars(
-            select(Team.slug)
-            .join(TeamMember, TeamMember.team_id == Team.id)
-            .where(TeamMember.user_id == user_id)
-            .order_by(Team.slug)
-        )
+def team_slugs_of(session: Session, user_ids: Sequence[int]) -> dict[int, list[str]]:
+    """The slugs of the teams each user is a member of (a user's answer lists them), in
+    one statement for a whole page of users."""
+    found: dict[int, list[str]] = {user_id: [] for user_id in user_ids}
+    if not found:
+        return found
+    rows = session.execute(
+        select(TeamMember.user_id, Team.slug)
+        .join(Team, Team.id == TeamMember.team_id)
+        .where(TeamMember.user_id.in_(list(found)))
+        .order_by(Team.slug)
     )
+    for user_id, slug in rows:
+        found[user_id].append(slug)
+    return found
 
 
 def category_by_name(session: Session, name: str, *, parent_id: int | None) -> Category | None:
@@ -256,7 +262,7 @@ class CatalogService:
                     team.customer_id,
                     changes={"members": [before, after]},
                 )
-            return team_slugs_of(s, user.id)
+            return team_slugs_of(s, [user.id])[user.id]
 
     # services ----------------------------------------------------------------------------
 

@@ -37,6 +37,17 @@ class Incident(Base):
             sqlite_where=text(OPEN_STATES_SQL),
             postgresql_where=text(OPEN_STATES_SQL),
         ),
+        # The dashboard's count of open work by state and priority, from the index alone.
+        Index(
+            "ix_incidents_open_matrix",
+            "state",
+            "priority",
+            "customer_id",
+            "assignee_id",
+            "major",
+            sqlite_where=text(OPEN_STATES_SQL),
+            postgresql_where=text(OPEN_STATES_SQL),
+        ),
         Index("ix_incidents_team_opened", "team_id", "opened_at", "id"),
         Index("ix_incidents_customer_opened", "customer_id", "opened_at", "id"),
         Index("ix_incidents_assignee_opened", "assignee_id", "opened_at", "id"),

@@ -13,6 +13,7 @@ from tocsin.web.ui import (
     alerts,
     bulk,
     console,
+    dashboard,
     escalation,
     incident,
     integrations,
@@ -33,6 +34,7 @@ router = APIRouter(include_in_schema=False)
 for _module in (
     login,
     prefs,
+    dashboard,
     queue,
     views,
     bulk,
