@@ -29,7 +29,11 @@ STAFF_PAGES = [
     ("/oncall", "On-call", "oncall"),
     ("/oncall/schedules/service-desk-oncall", "Service Desk on call", "schedule"),
     ("/escalation-policies", "Escalation policies", "escalation-policies"),
-    ("/escalation-policies/service-desk-escalation", "Service Desk escalation", "escalation-policy"),
+    (
+        "/escalation-policies/service-desk-escalation",
+        "Service Desk escalation",
+        "escalation-policy",
+    ),
     ("/services", "Services", "services"),
     ("/integrations", "Integrations", "integrations"),
     ("/sla", "SLA", "sla"),
@@ -76,7 +80,8 @@ def test_tour_of_every_staff_page(demo: Tocsin, page: Page, browser: Browser, se
     pages.append((f"/incidents/{number}", number, "incident"))
     for path, heading, name in pages:
         response = page.goto(path)
-        assert response is not None and response.status == 200, path
+        assert response is not None, path
+        assert response.status == 200, path
         expect(page.locator("h1").first).to_contain_text(heading)
         shoot(page, f"tour-{name}")
 
