@@ -50,7 +50,7 @@ def test_admin_connects_pagerduty_and_sends_a_test_alert(
     page.fill("#name", "Shop monitoring")
     page.click("button:has-text('Create integration')")
     expect(page.get_by_role("heading", name="Shop monitoring")).to_be_visible()
-    expect(page.locator("[role=status]")).to_contain_text("shown only on this page")
+    expect(page.locator(".alert.ok[role=status]")).to_contain_text("shown only on this page")
     key = page.get_by_label("Routing key").input_value()
     assert re.fullmatch(r"[0-9a-f]{32}", key)
     url_field = page.get_by_label("POST to")
@@ -76,7 +76,7 @@ def test_admin_connects_pagerduty_and_sends_a_test_alert(
     page.select_option("#test-severity", "critical")
     page.click("button:has-text('Send a test alert')")
     expect(page).to_have_url(re.compile(r"/incidents/INC\d+\?ok=test_alert$"))
-    expect(page.locator("[role=status]")).to_contain_text("Test alert sent")
+    expect(page.locator(".alert.ok[role=status]")).to_contain_text("Test alert sent")
     expect(page.locator("h1")).to_contain_text("Test alert from Tocsin (Shop monitoring)")
     expect(page.locator(".prio").first).to_have_text("P1")
     number = page.url.split("/incidents/")[1].split("?")[0]
