@@ -8,6 +8,7 @@ from tocsin.alerts.payloads import CUT_MARKER, PAYLOAD_CAP, payload_text, pretty
 def test_a_small_body_is_kept_whole_and_bad_bytes_replaced() -> None:
     assert payload_text(b'{"a": "\xc3\xa9"}') == '{"a": "é"}'
     assert payload_text(b"bad \xff byte") == "bad \ufffd byte"
+    assert payload_text(b"nul \x00 byte") == "nul \ufffd byte"  # PostgreSQL cannot store NUL
 
 
 def test_exactly_the_cap_is_not_cut() -> None:

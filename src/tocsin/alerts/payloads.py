@@ -12,15 +12,18 @@ KEY_MASK = "[integration key removed]"
 
 
 def payload_text(body: bytes) -> str:
-    """`body` as stored: decoded once (bad bytes become U+FFFD), cut at `PAYLOAD_CAP` bytes
-    with `CUT_MARKER` after the cut. The cut never splits a UTF-8 character."""
+    """`body` as stored: decoded once (bad bytes and NUL become U+FFFD), cut at
+    `PAYLOAD_CAP` bytes with `CUT_MARKER` after the cut, never inside a UTF-8 character."""
     if len(body) <= PAYLOAD_CAP:
-        return body.decode("utf-8", "replace")
-    cut = PAYLOAD_CAP
-    # step back over continuation bytes (10xxxxxx) to the start of the cut character
-    while cut > PAYLOAD_CAP - 4 and body[cut] & 0xC0 == 0x80:
-        cut -= 1
-    return body[:cut].decode("utf-8", "replace") + CUT_MARKER
+        text = body.decode("utf-8", "replace")
+    else:
+        cut = PAYLOAD_CAP
+        # step back over continuation bytes (10xxxxxx) to the start of the cut character
+        while cut > PAYLOAD_CAP - 4 and body[cut] & 0xC0 == 0x80:
+            cut -= 1
+        text = body[:cut].decode("utf-8", "replace") + CUT_MARKER
+    # PostgreSQL's text cannot hold NUL: kept as U+FFFD, as the parsers keep it
+    return text.replace("\x00", "\ufffd") if "\x00" in text else text
 
 
 def without_key(payload: str, key: str | None) -> str:
