@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 
 from ingest import alertmanager_body, fresh_database, prepare
 from tocsin.alerts.items import Item
+from tocsin.alerts.payloads import payload_text
 from tocsin.bootstrap import build
 from tocsin.integrations import registry
 from tocsin.settings import Settings
@@ -67,22 +68,24 @@ def main(argv: Sequence[str] | None = None) -> None:
         parser_ = registry.get(args.payload)
         config = integration.config.parser
         now = datetime.now(UTC)
+
+        def read(bodies: list[bytes]) -> list[Item]:
+            """As the ingest route does: parse, and each body decoded once as the payload
+            its alerts keep."""
+            items: list[Item] = []
+            for body in bodies:
+                parsed = parser_.parse(body, headers={}, received_at=now, config=config)
+                if parsed.alerts:
+                    payload = payload_text(body)
+                    items += [Item(integration, a, payload) for a in parsed.alerts]
+            return items
+
         # warm up: caches, prepared statements, the first incident number
         warm = payloads(keys["pagerduty"], args.batch, "warm", args.payload)
-        app.alerts.ingest(
-            [
-                Item(integration, a)
-                for b in warm
-                for a in parser_.parse(b, headers={}, received_at=now, config=config).alerts
-            ]
-        )
+        app.alerts.ingest(read(warm))
         bodies = payloads(keys["pagerduty"], args.alerts, "run", args.payload)
         started = time.perf_counter()
-        items = [
-            Item(integration, a)
-            for b in bodies
-            for a in parser_.parse(b, headers={}, received_at=now, config=config).alerts
-        ]
+        items = read(bodies)
         parse_s = time.perf_counter() - started
         batches = [items[i : i + args.batch] for i in range(0, len(items), args.batch)]
         profiler = cProfile.Profile() if args.profile else None

@@ -127,6 +127,9 @@ def test_the_pages_fit_a_phone(world: World, boss: str, phone: Page) -> None:
     phone.goto(f"/integrations/{created.id}")
     phone.click("button:has-text('Send a test alert')")
     expect(phone).to_have_url(re.compile(r"/incidents/INC\d+"))
+    phone.goto("/alerts/1")  # the test alert's payload: the sample it was built from
+    expect(phone.locator("pre.payload").first).to_contain_text('"source": "tocsin-console"')
+    expect(phone.get_by_role("link", name="Download")).to_be_visible()
     for path, name in (
         ("/alerts", "alerts-phone"),
         ("/alerts/1", "alert-phone"),

@@ -51,6 +51,7 @@ def reopen_flapping(
     recent.flap_count += 1
     recent.last_seen_at = now
     recent.resolved_at = None
+    recent.payload = item.payload
     if incident.state == State.RESOLVED.value:
         ctx.actions.apply(
             uow,

@@ -12,6 +12,9 @@ from tocsin.integrations.base import NormalizedAlert
 class Item:
     integration: IntegrationRef
     alert: NormalizedAlert
+    # What the sender sent that carried the alert (`alerts.payloads.payload_text`); the
+    # alerts of one request share one string. None: nothing was sent (a heartbeat).
+    payload: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -71,6 +71,9 @@ class Alert(Base):
     first_seen_at: Mapped[datetime]
     last_seen_at: Mapped[datetime]
     resolved_at: Mapped[datetime | None]
+    # What the sender sent, as received (alerts.payloads), the latest repeat's. Deferred:
+    # up to 64 KiB, read only by the alert's own page.
+    payload: Mapped[str | None] = mapped_column(Text, deferred=True)
 
 
 class MaintenanceWindow(Base):

@@ -72,6 +72,8 @@ class Pipeline:
         live = self._live(uow, integration, alert)
         if live is None:
             return Outcome("unknown", alert.dedup_key)
+        if item.payload is not None:  # the page shows the sender's latest word on it
+            live.payload = item.payload
         if alert.action is AlertAction.RESOLVE:
             return self._resolve(uow, integration, live, now)
         return self._acknowledge(uow, integration, live, now)

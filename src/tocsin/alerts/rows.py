@@ -30,11 +30,13 @@ ALERT_COLUMNS: Columns = (
     ("resolved_at", "timestamptz"),
     ("incident_id", "bigint"),
     ("status", "text"),
+    ("payload", "text"),
 )
 # A run's repeats of one alert, summed: count + n, and the last repeat's summary and
-# severity (`repeated_summary`).
+# severity (`repeated_summary`) and payload (the latest one is kept).
 BUMP = (
-    "UPDATE alerts SET count = count + ?, last_seen_at = ?, summary = ?, severity = ? WHERE id = ?"
+    "UPDATE alerts SET count = count + ?, last_seen_at = ?, summary = ?, severity = ?,"
+    " payload = ? WHERE id = ?"
 )
 
 
@@ -76,6 +78,7 @@ def alert_row(
         None,
         incident_id,
         status,
+        item.payload,
     )
 
 

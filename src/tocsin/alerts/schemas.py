@@ -166,6 +166,9 @@ class AlertDetail(AlertOut):
     integration_type: str
     customer: str
     group_value: str | None
+    # What the sender sent last about it, as received (capped at 64 KiB); None: nothing
+    # was kept (a heartbeat, or an alert stored before payloads were kept).
+    payload: str | None = None
 
 
 class IntegrationActivity(BaseModel):

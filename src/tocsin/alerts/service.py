@@ -95,12 +95,16 @@ class AlertService:
         return fresh
 
     async def store(
-        self, integration: IntegrationRef, alerts: Sequence[NormalizedAlert]
+        self,
+        integration: IntegrationRef,
+        alerts: Sequence[NormalizedAlert],
+        payload: str | None = None,
     ) -> list[Outcome]:
         """Store a sender's alerts, on the caller's event loop (the web server's ingest
         routes), in one transaction with the other requests of the moment; answers after
-        commit, one outcome per alert."""
-        return await self.loop_writer.store([Item(integration, alert) for alert in alerts])
+        commit, one outcome per alert. `payload`: the request's body as stored
+        (`payloads.payload_text`), kept with each of its alerts."""
+        return await self.loop_writer.store([Item(integration, alert, payload) for alert in alerts])
 
     def submit(self, items: list[Item]) -> Future[list[Outcome]]:
         """The same, for callers on other threads (the syslog and SMTP receivers): the
@@ -135,11 +139,13 @@ class AlertService:
                 field="integration",
             )
         now = self.clock.now()
-        alert = probe_alert(integration, principal.email, now, secrets.token_hex(4), severity)
+        alert, payload = probe_alert(
+            integration, principal.email, now, secrets.token_hex(4), severity
+        )
         windows = self.windows()
         with self.db.unit_of_work() as uow:
             (outcome,) = self.pipeline.process(
-                uow, [Item(integration, alert)], now=now, windows=windows
+                uow, [Item(integration, alert, payload)], now=now, windows=windows
             )
             uow.record(
                 "integration.tested",
@@ -223,6 +229,7 @@ class AlertService:
                 integration_type=integration.type if integration else "?",
                 customer=customer.slug if customer else "?",
                 group_value=row.group_value,
+                payload=row.payload,
             )
 
     def activity(self, principal: Principal) -> dict[int, IntegrationActivity]:

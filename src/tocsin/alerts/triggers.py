@@ -78,7 +78,8 @@ class _Repeats:
     def __init__(self, ctx: Context, uow: UnitOfWork, now: datetime, stamp: Any) -> None:
         self.ctx, self.uow, self.now, self.stamp = ctx, uow, now, stamp
         self.current: dict[int, tuple[str, str]] = {}  # alert id -> (summary, severity)
-        self.bumps: dict[int, list[Any]] = {}  # alert id -> [n, seen, summary, severity, id]
+        # alert id -> [n, seen, summary, severity, payload, id] (`rows.BUMP`'s parameters)
+        self.bumps: dict[int, list[Any]] = {}
         self.timeline: list[tuple[Any, ...]] = []
 
     def add(self, item: Item, alert: LiveAlert, key: str) -> None:
@@ -86,9 +87,10 @@ class _Repeats:
         changes = repeat_changes(summary=summary, severity=severity, alert=item.alert)
         after = (repeated_summary(summary, item.alert), item.alert.severity.value)
         self.current[alert.id] = after
-        bump = self.bumps.setdefault(alert.id, [0, self.stamp, *after, alert.id])
+        bump = self.bumps.setdefault(alert.id, [0, self.stamp, *after, None, alert.id])
         bump[0] += 1
         bump[2], bump[3] = after
+        bump[4] = item.payload
         if not changes:
             return
         integration = item.integration

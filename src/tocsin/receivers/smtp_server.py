@@ -21,6 +21,7 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from tocsin.alerts.items import Item
 from tocsin.alerts.keys import IntegrationRef
+from tocsin.alerts.payloads import payload_text
 from tocsin.bootstrap import Tocsin
 from tocsin.integrations import email
 from tocsin.integrations.base import PayloadError
@@ -106,6 +107,7 @@ class _Handler:
         peer = _host(session.peer)
         now = self.app.clock.now()
         items: list[Item] = []
+        message = payload_text(raw)  # the raw message, once for every recipient
         for integration in integrations.values():
             try:
                 parsed = email.parse(
@@ -114,7 +116,7 @@ class _Handler:
             except PayloadError as exc:
                 return self._refused(exc, peer, integration)
             self.stats["ignored"] += sum(parsed.ignored.values())
-            items += [Item(integration, alert) for alert in parsed.alerts]
+            items += [Item(integration, alert, message) for alert in parsed.alerts]
         if items:
             # shield: a dropped connection must not cancel the writer's future.
             future = asyncio.wrap_future(self.app.alerts.submit(items))

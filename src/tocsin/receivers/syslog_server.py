@@ -25,6 +25,7 @@ from typing import Any
 
 from tocsin.alerts.items import Item
 from tocsin.alerts.keys import IntegrationRef
+from tocsin.alerts.payloads import payload_text
 from tocsin.bootstrap import Tocsin
 from tocsin.integrations import syslog
 from tocsin.integrations.base import PayloadError
@@ -208,7 +209,9 @@ class SyslogReceiver:
                 self._refused(exc, host, integration)
                 continue
             self.stats["ignored"] += sum(parsed.ignored.values())
-            items += [Item(integration, alert) for alert in parsed.alerts]
+            if parsed.alerts:
+                line = payload_text(data)
+                items += [Item(integration, alert, line) for alert in parsed.alerts]
         return items
 
     def _refused(self, exc: PayloadError, host: str, integration: IntegrationRef) -> None:

@@ -17,6 +17,7 @@ from fastapi.responses import Response
 from starlette.routing import Route
 
 from tocsin.alerts.keys import IntegrationRef
+from tocsin.alerts.payloads import payload_text, without_key
 from tocsin.auth.service import Denial
 from tocsin.bootstrap import Tocsin
 from tocsin.core.jsontext import json_encoder
@@ -120,9 +121,10 @@ def _endpoint(kind: IntegrationType, spec: HttpRoute) -> Endpoint:
             refusal = check_params(request.path_params, started)
             if refusal is not None:
                 return _respond(refusal)
+        body = await request.body()
         if key_in_body:  # the payload carries the key: parsed before the integration is known
             try:
-                parsed = run(request, await request.body(), app.clock.now(), _NO_CONFIG)
+                parsed = run(request, body, app.clock.now(), _NO_CONFIG)
             except PayloadError as exc:
                 return _respond(refused(exc, started))
             integration = app.integrations.by_key(parsed.key or "")
@@ -136,12 +138,16 @@ def _endpoint(kind: IntegrationType, spec: HttpRoute) -> Endpoint:
         if not key_in_body:
             config = integration.config.parser
             try:
-                parsed = run(request, await request.body(), app.clock.now(), config)
+                parsed = run(request, body, app.clock.now(), config)
             except PayloadError as exc:
                 if exc.status >= 500:  # the integration's configuration, not the sender, is wrong
                     _log_misconfigured(integration, exc)
                 return _respond(refused(exc, started))
-        outcomes = await app.alerts.store(integration, parsed.alerts)
+        # decoded once: every alert of the request shares the one string
+        payload = payload_text(body) if parsed.alerts else None
+        if key_in_body and payload is not None:
+            payload = without_key(payload, parsed.key)
+        outcomes = await app.alerts.store(integration, parsed.alerts, payload)
         return _respond(accepted(parsed, outcomes, started))
 
     endpoint.__name__ = endpoint.__qualname__ = spec.operation_id

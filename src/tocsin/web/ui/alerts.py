@@ -11,13 +11,14 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from tocsin.alerts.payloads import pretty_payload
 from tocsin.alerts.schemas import AlertOut
 from tocsin.alerts.states import ALL as ALL_STATUSES
 from tocsin.alerts.stream import SEVERITIES, AlertFilter
 from tocsin.auth.principal import Principal
 from tocsin.auth.roles import Permission
 from tocsin.bootstrap import Tocsin
-from tocsin.core.errors import TocsinError, ValidationFailed
+from tocsin.core.errors import NotFound, TocsinError, ValidationFailed
 from tocsin.core.paging import Page
 from tocsin.web.access import PUBLIC, get_app
 from tocsin.web.ui.csv_export import csv_response
@@ -204,8 +205,8 @@ def alerts_csv(
     )
 
 
-def payload_text(labels: dict[str, object], details: dict[str, object]) -> str:
-    """What the sender's payload carried, as the parser kept it, pretty-printed."""
+def parsed_fields(labels: dict[str, object], details: dict[str, object]) -> str:
+    """The labels and details the parser kept, pretty-printed."""
     return json.dumps(
         {"labels": labels, "details": details}, indent=2, ensure_ascii=False, sort_keys=True
     )
@@ -220,6 +221,36 @@ def alert_detail(request: Request, visitor: Staff, alert_id: str, ok: str = "") 
         "alert.html",
         visitor=visitor,
         alert=alert,
-        payload=payload_text(alert.labels, alert.details),
+        payload=pretty_payload(alert.payload) if alert.payload is not None else None,
+        fields=parsed_fields(alert.labels, alert.details),
         notice=notice(ok),
+    )
+
+
+def _download_type(integration_type: str, payload: str) -> tuple[str, str]:
+    """The media type and file extension a stored payload is downloaded as."""
+    if integration_type == "email":
+        return "message/rfc822", "eml"
+    try:
+        json.loads(payload)
+    except (ValueError, RecursionError):
+        return "text/plain; charset=utf-8", "txt"
+    return "application/json", "json"
+
+
+@router.get("/alerts/{alert_id}/payload", dependencies=[PUBLIC])
+def alert_payload(request: Request, visitor: Staff, alert_id: str) -> Response:
+    """The payload as stored, as a file: never rendered by the browser (a sender's body
+    may hold HTML or script)."""
+    alert = get_app(request).alerts.get(visitor.principal, alert_id)
+    if alert.payload is None:
+        raise NotFound(f"Alert {alert.id} has no stored payload.")
+    media_type, extension = _download_type(alert.integration_type, alert.payload)
+    return Response(
+        alert.payload.encode("utf-8"),
+        media_type=media_type,
+        headers={
+            "Content-Disposition": f'attachment; filename="alert-{alert.id}-payload.{extension}"',
+            "X-Content-Type-Options": "nosniff",
+        },
     )
