@@ -86,6 +86,13 @@ BACKENDS = [
 ]
 
 
+def sqlite_copy(tmp_path: Path, sqlite_template: Path) -> str:
+    """A fresh, migrated SQLite database copied from the session's template."""
+    target = tmp_path / "tocsin.db"
+    shutil.copy(sqlite_template, target)
+    return f"sqlite:///{target}"
+
+
 @pytest.fixture(params=BACKENDS)
 def database_url(
     request: pytest.FixtureRequest,

@@ -5,13 +5,24 @@ from __future__ import annotations
 
 import csv
 import io
+from pathlib import Path
 
+import pytest
+
+from tests.conftest import sqlite_copy
 from tocsin.catalog.schemas import TeamPatch
 from tocsin.oncall.schemas import PolicyIn
 
 from .conftest import World
 from .test_console_input import sign_in
 from .test_oncall_api import make_schedule
+
+
+@pytest.fixture
+def database_url(tmp_path: Path, sqlite_template: Path) -> str:
+    """SQLite only: these tests are about the pages; the services they call are tested on
+    PostgreSQL too in their own modules."""
+    return sqlite_copy(tmp_path, sqlite_template)
 
 
 def make_policy(world: World) -> None:

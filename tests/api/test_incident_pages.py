@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import sqlite_copy
 from tocsin.incidents.lifecycle import Action
 from tocsin.incidents.schemas import ActionIn, IncidentIn, LinkIn, NoteIn
 
 from .conftest import World
 from .test_console_input import sign_in
+
+
+@pytest.fixture
+def database_url(tmp_path: Path, sqlite_template: Path) -> str:
+    """SQLite only: these tests are about the pages; the services they call are tested on
+    PostgreSQL too in their own modules."""
+    return sqlite_copy(tmp_path, sqlite_template)
 
 
 def _incident(world: World, title: str, **fields: object) -> str:

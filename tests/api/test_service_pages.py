@@ -4,11 +4,22 @@ from __future__ import annotations
 
 import csv
 import io
+from pathlib import Path
 
+import pytest
+
+from tests.conftest import sqlite_copy
 from tocsin.incidents.schemas import IncidentIn
 
 from .conftest import World
 from .test_console_input import sign_in
+
+
+@pytest.fixture
+def database_url(tmp_path: Path, sqlite_template: Path) -> str:
+    """SQLite only: these tests are about the pages; the services they call are tested on
+    PostgreSQL too in their own modules."""
+    return sqlite_copy(tmp_path, sqlite_template)
 
 
 def test_a_requester_is_sent_to_the_portal(world: World) -> None:

@@ -96,7 +96,11 @@ def test_admin_connects_pagerduty_and_sends_a_test_alert(
 
     rows.first.get_by_role("link", name="Checkout is down").click()
     expect(page.locator("h1")).to_have_text("Checkout is down")
-    expect(page.locator("pre.payload")).to_contain_text('"labels"')
+    payload = page.locator("pre.payload[aria-label='Latest payload']")
+    expect(payload).to_contain_text('"event_action": "trigger"')
+    expect(payload).to_contain_text("[integration key removed]")
+    stored = page.locator("pre.payload[aria-label='Labels and details']")
+    expect(stored).to_contain_text('"labels"')
     shoot(page, "alert")
 
     page.goto("/integrations")
