@@ -23,7 +23,6 @@ bench/results/<stamp>-console-<db>.json.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -33,8 +32,8 @@ import httpx
 from sqlalchemy import func, select
 
 from generate import DATA as DATA_DIR
-from generate import database_exists, generate, is_sqlite, sqlite_path
-from run import RESULTS, machine, start_server, summary, timed
+from generate import is_sqlite
+from run import RESULTS, machine, run_one, start_server, summary, timed
 from tocsin.auth.models import User
 from tocsin.auth.principal import system_principal
 from tocsin.auth.roles import Role
@@ -165,24 +164,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     info = machine(args.postgres_url.rsplit("/", 1)[0] + "/postgres")
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    results = []
-    for url in urls:
-        generated = None
-        if not (args.reuse and database_exists(url)):
-            generated = round(generate(url, incidents=args.incidents, seed=args.seed), 1)
-        result = {
-            "label": args.label,
-            "machine": info,
-            "generated_seconds": generated,
-            **measure(url, args),
-        }
-        if is_sqlite(url):
-            result["sqlite_file_mib"] = round(sqlite_path(url).stat().st_size / 2**20)
-        suffix = f"-{args.label}" if args.label else ""
-        out = RESULTS / f"{stamp}-console-{result['database']}{suffix}.json"
-        out.write_text(json.dumps(result, indent=2, default=str) + "\n")
-        print(f"wrote {out.relative_to(RESULTS.parent.parent)}", flush=True)
-        results.append(result)
+    suffix = f"-{args.label}" if args.label else ""
+    results = [
+        run_one(url, args, info, measure, f"{stamp}-console-{{database}}{suffix}") for url in urls
+    ]
     print(table(results, info))
 
 

@@ -328,25 +328,35 @@ def main(argv: Sequence[str] | None = None) -> None:
     info = machine(args.postgres_url)
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    results = []
-    for url in urls:
-        generated = None
-        if not (args.reuse and database_exists(url)):
-            generated = round(generate(url, incidents=args.incidents, seed=args.seed), 1)
-        result = {
-            "label": args.label,
-            "machine": info,
-            "generated_seconds": generated,
-            **measure(url, args),
-        }
-        if is_sqlite(url):
-            result["sqlite_file_mib"] = round(sqlite_path(url).stat().st_size / 2**20)
-        suffix = f"-{args.label}" if args.label else ""
-        out = RESULTS / f"{stamp}-{result['database']}{suffix}.json"
-        out.write_text(json.dumps(result, indent=2, default=str) + "\n")
-        print(f"wrote {out.relative_to(HERE.parent)}", flush=True)
-        results.append(result)
+    suffix = f"-{args.label}" if args.label else ""
+    results = [run_one(url, args, info, measure, f"{stamp}-{{database}}{suffix}") for url in urls]
     print(table(results, info))
+
+
+def run_one(
+    url: str,
+    args: argparse.Namespace,
+    info: dict[str, Any],
+    measure: Callable[[str, argparse.Namespace], dict[str, Any]],
+    name: str,
+) -> dict[str, Any]:
+    """Generate the database unless --reuse finds it, measure it, and keep the result as
+    bench/results/<name>.json (`{database}` in the name becomes sqlite or postgresql)."""
+    generated = None
+    if not (args.reuse and database_exists(url)):
+        generated = round(generate(url, incidents=args.incidents, seed=args.seed), 1)
+    result = {
+        "label": args.label,
+        "machine": info,
+        "generated_seconds": generated,
+        **measure(url, args),
+    }
+    if is_sqlite(url):
+        result["sqlite_file_mib"] = round(sqlite_path(url).stat().st_size / 2**20)
+    out = RESULTS / (name.format(database=result["database"]) + ".json")
+    out.write_text(json.dumps(result, indent=2, default=str) + "\n")
+    print(f"wrote {out.relative_to(HERE.parent)}", flush=True)
+    return result
 
 
 if __name__ == "__main__":
