@@ -8,6 +8,7 @@ from tocsin.alerts import models as _alerts
 from tocsin.audit import models as _audit
 from tocsin.auth import models as _auth
 from tocsin.catalog import models as _catalog
+from tocsin.changes import models as _changes
 from tocsin.db import counters as _counters
 from tocsin.db import locks as _locks
 from tocsin.db.base import Base
@@ -17,6 +18,7 @@ from tocsin.notifications import models as _notifications
 from tocsin.oncall import models as _oncall
 from tocsin.paging import link_models as _paging_links
 from tocsin.paging import models as _paging
+from tocsin.problems import models as _problems
 from tocsin.sla import models as _sla
 
 metadata = Base.metadata
@@ -25,6 +27,7 @@ __all__ = [
     "_audit",
     "_auth",
     "_catalog",
+    "_changes",
     "_counters",
     "_heartbeats",
     "_incidents",
@@ -33,6 +36,7 @@ __all__ = [
     "_oncall",
     "_paging",
     "_paging_links",
+    "_problems",
     "_sla",
     "metadata",
 ]

@@ -1,0 +1,1 @@
+"""Imports of other systems' records (a ServiceNow incident event log) with their history."""
