@@ -33,6 +33,13 @@ class Permission(StrEnum):
     AUDIT_READ = "audit.read"
     SELF = "self"  # one's own profile and API tokens
     VIEWS_SHARE = "views.share"  # share a saved queue view with all staff of one's customer
+    PROBLEM_READ = "problem.read"  # problems, known errors, problem candidates
+    PROBLEM_MANAGE = "problem.manage"  # create and work problems and known errors
+    CHANGE_READ = "change.read"
+    CHANGE_RECORD = "change.record"  # record a change (deploy, configuration, maintenance)
+    REVIEW_WRITE = "review.write"  # write post-incident reviews and their action items
+    REPORTS_READ = "reports.read"  # MTTA, MTTR, SLA compliance and the other reports
+    IMPORT_RUN = "import.run"  # import another system's records with their history
 
 
 _STAFF_READ = {
@@ -42,12 +49,17 @@ _STAFF_READ = {
     Permission.USERS_READ,
     Permission.CUSTOMERS_READ,
     Permission.SELF,
+    Permission.PROBLEM_READ,
+    Permission.CHANGE_READ,
+    Permission.REPORTS_READ,
 }
 _AGENT = _STAFF_READ | {
     Permission.INCIDENT_CREATE,
     Permission.INCIDENT_WORK,
     Permission.INCIDENT_COMMENT,
     Permission.INCIDENT_REOPEN,
+    Permission.CHANGE_RECORD,
+    Permission.REVIEW_WRITE,
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -59,6 +71,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.CATEGORIES_MANAGE,
             Permission.AUDIT_READ,
             Permission.VIEWS_SHARE,
+            Permission.PROBLEM_MANAGE,
         }
     ),
     Role.AGENT: frozenset(_AGENT),
