@@ -224,10 +224,12 @@ class ServicenowImport:
 
 
 def _counting(lines: Iterable[list[str]], report: Progress) -> Iterable[list[str]]:
+    n = 0
     for n, line in enumerate(lines):
         if n % 5000 == 0:
             report("reading", n, 0)
         yield line
+    report("reading", n, 0)  # rows after the header
 
 
 def _present(raw: Raw, numbers: Sequence[str]) -> set[str]:

@@ -124,10 +124,16 @@ class Row:
     number: str
     mod_count: int
     updated_at: datetime
-    values: dict[str, str | None]
+    cells: Sequence[str]
+    columns: Mapping[str, int]  # the header's: name -> position, shared by every row
 
     def get(self, name: str) -> str | None:
-        return self.values.get(name)
+        """The cell of a column; None when it is "?", empty or not in the file."""
+        at = self.columns.get(name)
+        if at is None:
+            return None
+        value = self.cells[at]
+        return None if value in (MISSING, "") else value
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,33 +226,33 @@ def accept_rows(
             + " are missing"
         )
     width = len(names)
+    columns = {name: at for at, name in enumerate(names)}
+    number_at, mod_at = columns["number"], columns["sys_mod_count"]
+    updated_at_, opened_at_ = columns["sys_updated_at"], columns["opened_at"]
     for line, cells in enumerate(iterator, start=2):
         if not any(cells):
             continue
         if len(cells) != width:
             skipped["wrong number of columns"] += 1
             continue
-        values = {n: (None if v in (MISSING, "") else v) for n, v in zip(names, cells, strict=True)}
-        number = values["number"] or ""
+        number = cells[number_at]
         if number_value(number) is None:
             skipped["number not like INC0000001"] += 1
             continue
-        mod = values["sys_mod_count"] or ""
+        mod = cells[mod_at]
         if not mod.isdecimal():
             skipped["sys_mod_count not a number"] += 1
             continue
         try:
-            updated_at = times.parse(values["sys_updated_at"] or "")
-            times.parse(values["opened_at"] or "")
+            updated_at = times.parse(cells[updated_at_])
+            times.parse(cells[opened_at_])
         except (ValueError, IndexError):
             skipped["unreadable date"] += 1
             continue
         if updated_at is None:
             skipped["no sys_updated_at"] += 1
             continue
-        yield Row(
-            line=line, number=number, mod_count=int(mod), updated_at=updated_at, values=values
-        )
+        yield Row(line, number, int(mod), updated_at, cells, columns)
 
 
 def _title(final: Row, number: str) -> str:
