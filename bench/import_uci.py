@@ -25,7 +25,7 @@ from tocsin.settings import Settings
 from tocsin.sla.models import IncidentSla
 
 sys.path.insert(0, str(Path(__file__).parent))
-from uci_reference import DEFAULT, reference, stats  # noqa: E402
+from uci_reference import DEFAULT, reference, stats
 
 HERE = Path(__file__).parent
 PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
