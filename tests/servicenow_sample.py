@@ -9,13 +9,44 @@ from itertools import islice
 from pathlib import Path
 
 UCI = Path("/work/shared/data/uci-incident-event-log/incident_event_log.csv.zip")
-HEADER = (
-    "number,incident_state,active,reassignment_count,reopen_count,sys_mod_count,made_sla,"
-    "caller_id,opened_by,opened_at,sys_created_by,sys_created_at,sys_updated_by,"
-    "sys_updated_at,contact_type,location,category,subcategory,u_symptom,cmdb_ci,impact,"
-    "urgency,priority,assignment_group,assigned_to,knowledge,u_priority_confirmation,notify,"
-    "problem_id,rfc,vendor,caused_by,closed_code,resolved_by,resolved_at,closed_at"
-).split(",")
+HEADER = [
+    "number",
+    "incident_state",
+    "active",
+    "reassignment_count",
+    "reopen_count",
+    "sys_mod_count",
+    "made_sla",
+    "caller_id",
+    "opened_by",
+    "opened_at",
+    "sys_created_by",
+    "sys_created_at",
+    "sys_updated_by",
+    "sys_updated_at",
+    "contact_type",
+    "location",
+    "category",
+    "subcategory",
+    "u_symptom",
+    "cmdb_ci",
+    "impact",
+    "urgency",
+    "priority",
+    "assignment_group",
+    "assigned_to",
+    "knowledge",
+    "u_priority_confirmation",
+    "notify",
+    "problem_id",
+    "rfc",
+    "vendor",
+    "caused_by",
+    "closed_code",
+    "resolved_by",
+    "resolved_at",
+    "closed_at",
+]
 BASE = {
     "active": "true",
     "reassignment_count": "0",

@@ -43,8 +43,11 @@ def test_import_keeps_numbers_history_states_slas_and_problems(
     with app.db.read() as s:
         incidents = {i.number: i for i in s.scalars(select(Incident))}
         first = incidents["INC0001101"]
-        assert first.state == "closed" and first.priority == 1 and first.priority_overridden
-        assert first.priority_reason and "Imported" in first.priority_reason
+        assert first.state == "closed"
+        assert first.priority == 1
+        assert first.priority_overridden
+        assert first.priority_reason
+        assert "Imported" in first.priority_reason
         assert incidents["INC0001102"].state == "new"
         assignee = s.get(User, first.assignee_id)
         assert assignee is not None
@@ -55,9 +58,11 @@ def test_import_keeps_numbers_history_states_slas_and_problems(
             None,
         )
         team = s.get(Team, first.team_id)
-        assert team is not None and team.slug == "group-56"
+        assert team is not None
+        assert team.slug == "group-56"
         sub = s.get(Category, first.subcategory_id)
-        assert sub is not None and sub.parent_id == first.category_id
+        assert sub is not None
+        assert sub.parent_id == first.category_id
         entries = list(
             s.scalars(
                 select(TimelineEntry)
@@ -73,11 +78,14 @@ def test_import_keeps_numbers_history_states_slas_and_problems(
         assert slas[first.id].resolution_met_at is not None
         assert slas[first.id].resolution_breached_at is None
         late = slas[incidents["INC0001103"].id]
-        assert late.resolution_breached_at is not None and late.response_met_at is None
+        assert late.resolution_breached_at is not None
+        assert late.response_met_at is None
         link = s.get(ProblemIncident, first.id)
-        assert link is not None and link.source == "import"
+        assert link is not None
+        assert link.source == "import"
         problem = s.get(Problem, link.problem_id)
-        assert problem is not None and problem.number == "PRB0000001"
+        assert problem is not None
+        assert problem.number == "PRB0000001"
         actions = list(s.scalars(select(AuditEntry.action)))
     assert actions.count("import.completed") == 1
     assert audit.verify(app.db, key=app.audit_key).problem is None
@@ -91,7 +99,8 @@ def test_importing_the_same_file_twice_changes_nothing(
 ) -> None:
     path = write_csv(tmp_path / "uci.csv", uci_slice(1500))
     first = app.imports.run(admin, path)
-    assert first.created > 200 and not first.skipped
+    assert first.created > 200
+    assert not first.skipped
     counts = [_count(app, m) for m in (Incident, TimelineEntry, IncidentSla, Problem, User, Team)]
     assert counts[1] == 1500
     again = app.imports.run(admin, path)

@@ -42,7 +42,8 @@ def test_handcrafted_rows_become_incidents_with_their_history() -> None:
     assert first.problem == "Problem ID  9"
     assert first.assignee == "Resolver 5"
     assert first.requester == "Caller 7"
-    assert "contact:phone" in first.tags and "location:location-143" in first.tags
+    assert "contact:phone" in first.tags
+    assert "location:location-143" in first.tags
     assert "Caller: Caller 7" in first.description
     states = [e.changes.get("state") for e in first.events]
     assert states == [
