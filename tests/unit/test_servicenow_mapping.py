@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import zipfile
 from datetime import UTC, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.servicenow_sample import handcrafted, uci_slice
-from tocsin.imports.servicenow import BadFile, Times, email_for, parse
+from tests.servicenow_sample import HEADER, handcrafted, row, uci_slice, write_csv
+from tocsin.imports.servicenow import BadFile, Times, email_for, open_rows, parse
 from tocsin.incidents.lifecycle import HoldReason, State
 from tocsin.settings import DEFAULT_PRIORITY_MATRIX
 
@@ -113,3 +115,31 @@ def test_a_slice_of_the_real_log() -> None:
     states = {r.state for r in parsed.records}
     assert State.CLOSED in states
     assert all(r.opened_at <= r.updated_at for r in parsed.records)
+
+
+def test_an_unknown_state_keeps_the_last_known_one() -> None:
+    rows = [
+        HEADER,
+        row("INC0000201", "Active", 0, "1/3/2016 09:10"),
+        row("INC0000201", "-100", 1, "1/3/2016 09:20"),
+        row("INC0000202", "-100", 0, "1/3/2016 09:20"),
+    ]
+    parsed = parse(rows, zone=UTC_ZONE, matrix=DEFAULT_PRIORITY_MATRIX)
+    (record,) = parsed.records
+    assert record.state is State.IN_PROGRESS
+    assert "not a known state" in record.events[-1].message
+    assert record.events[-1].changes == {}
+    assert parsed.skipped == {"no row in a known state": 1}
+
+
+def test_a_zip_is_read_like_the_csv_inside(tmp_path: Path) -> None:
+    csv_path = write_csv(tmp_path / "log.csv", handcrafted())
+    with zipfile.ZipFile(tmp_path / "log.zip", "w") as archive:
+        archive.write(csv_path, "export/log.csv")
+    from_zip = parse(
+        open_rows(tmp_path / "log.zip"), zone=UTC_ZONE, matrix={**DEFAULT_PRIORITY_MATRIX}
+    )
+    assert [r.number for r in from_zip.records] == ["INC0001101", "INC0001102", "INC0001103"]
+    (tmp_path / "not.zip").write_bytes(b"PK\x03\x04 broken")
+    with pytest.raises(BadFile):
+        parse(open_rows(tmp_path / "not.zip"), zone=UTC_ZONE, matrix={})
