@@ -277,6 +277,16 @@ class _Writer:
         self.services: dict[str, int] = {}
         self.users: dict[str, int] = {}
         self.problems: dict[str, int] = {}
+        self._stamps: dict[datetime, Any] = {}
+
+    def at(self, value: datetime | None) -> Any:
+        """`raw.at`, once per distinct time: a log's times repeat (minute resolution)."""
+        if value is None:
+            return None
+        stamp = self._stamps.get(value)
+        if stamp is None:
+            stamp = self._stamps[value] = self.raw.at(value)
+        return stamp
 
     def references(self, records: Sequence[Record]) -> int:
         """Find or create what the records refer to; answer how many problems were made."""
@@ -446,7 +456,7 @@ class _Writer:
         return len(missing)
 
     def _incident_row(self, r: Record) -> tuple[Any, ...]:
-        raw, at = self.raw, self.raw.at
+        raw, at = self.raw, self.at
         category = self.categories.get((None, r.category)) if r.category else None
         subcategory = (
             self.categories.get((r.category, r.subcategory))
@@ -506,7 +516,7 @@ class _Writer:
                 timeline.append(
                     (
                         incident_id,
-                        raw.at(e.at),
+                        self.at(e.at),
                         None,
                         e.actor_label,
                         e.kind,
@@ -516,7 +526,7 @@ class _Writer:
                     )
                 )
             if r.resolved_at is not None and r.made_sla is not None:
-                resolved = raw.at(r.resolved_at)
+                resolved = self.at(r.resolved_at)
                 slas.append(
                     (
                         incident_id,

@@ -228,6 +228,7 @@ def accept_rows(
     width = len(names)
     columns = {name: at for at, name in enumerate(names)}
     number_at, mod_at = columns["number"], columns["sys_mod_count"]
+    numbers: set[str] = set()  # the well-formed numbers seen: each is checked once
     updated_at_, opened_at_ = columns["sys_updated_at"], columns["opened_at"]
     for line, cells in enumerate(iterator, start=2):
         if not any(cells):
@@ -236,7 +237,7 @@ def accept_rows(
             skipped["wrong number of columns"] += 1
             continue
         number = cells[number_at]
-        if number_value(number) is None:
+        if number not in numbers and number_value(number) is None:
             skipped["number not like INC0000001"] += 1
             continue
         mod = cells[mod_at]
@@ -252,6 +253,7 @@ def accept_rows(
         if updated_at is None:
             skipped["no sys_updated_at"] += 1
             continue
+        numbers.add(number)
         yield Row(line, number, int(mod), updated_at, cells, columns)
 
 
@@ -305,12 +307,13 @@ def _events(rows: Sequence[Row]) -> list[Event]:
     before: dict[str, Any] = dict.fromkeys(TRACKED)
     last_state: tuple[State, HoldReason | None] | None = None
     for n, row in enumerate(rows):
-        state = _state(row) or last_state
+        raw_state = row.get("incident_state") or MISSING
+        known = STATES.get(raw_state)
+        state = known or last_state
         now = _snapshot(row, state)
         changes = {k: [before[k], now[k]] for k in TRACKED if before[k] != now[k]}
-        raw_state = row.get("incident_state") or MISSING
         message = f"ServiceNow update {row.mod_count}: {raw_state}"
-        if _state(row) is None:
+        if known is None:
             message += " (not a known state: the state is left as it was)"
         events.append(
             Event(
