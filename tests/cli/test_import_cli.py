@@ -42,3 +42,10 @@ def test_import_prints_progress_and_a_summary_and_runs_once(
     assert re.search(r"Incidents created\s+0\b", again)
     assert "no file" in run(str(tmp_path / "missing.csv"), code=2)
     assert "there is no user" in run(str(path), "--as", "nobody@example.com", code=1)
+
+
+def test_import_has_help() -> None:
+    result = runner.invoke(cli, ["import", "servicenow-csv", "--help"])
+    assert result.exit_code == 0
+    assert "--time-zone" in result.output
+    assert "--dry-run" in result.output
