@@ -14,9 +14,10 @@ from tocsin.audit.models import AuditEntry
 from tocsin.auth.models import User
 from tocsin.auth.principal import Principal
 from tocsin.auth.roles import Role
+from tocsin.auth.schemas import CustomerIn
 from tocsin.bootstrap import Tocsin
 from tocsin.catalog.models import Category, Team
-from tocsin.core.errors import PermissionDenied, ValidationFailed
+from tocsin.core.errors import NotFound, PermissionDenied, ValidationFailed
 from tocsin.incidents.models import Incident, TimelineEntry
 from tocsin.incidents.schemas import IncidentIn
 from tocsin.problems.models import Problem, ProblemIncident
@@ -129,3 +130,28 @@ def test_refusals(app: Tocsin, admin: Principal, tmp_path: Path) -> None:
     with pytest.raises(ValidationFailed, match="time zone"):
         app.imports.run(admin, path, zone="Mars/Olympus")
     assert _count(app, Incident) == 0
+
+
+def test_a_tenants_import_stays_in_the_tenant(
+    app: Tocsin, admin: Principal, tmp_path: Path
+) -> None:
+    app.auth.create_customer(admin, CustomerIn(slug="acme", name="Acme"))
+    tenant_admin, _ = make_user(app, admin, "root@acme.test", Role.ADMIN, "acme")
+    path = write_csv(tmp_path / "log.csv", handcrafted())
+    with pytest.raises(PermissionDenied, match="categories Tocsin does not have"):
+        app.imports.run(tenant_admin, path)
+    with pytest.raises(NotFound):
+        app.imports.run(tenant_admin, path, customer="default")
+    # once the provider has imported the categories, the tenant's import uses them
+    first = app.imports.run(admin, write_csv(tmp_path / "one.csv", handcrafted()[:6]))
+    assert first.created == 1
+    summary = app.imports.run(tenant_admin, path)
+    assert (summary.customer, summary.created, summary.already_present) == ("acme", 2, 1)
+    with app.db.read() as s:
+        incident = s.scalar(select(Incident).where(Incident.number == "INC0001103"))
+        assert incident is not None
+        requester = s.get(User, incident.requester_id)
+        assert requester is not None
+        assert requester.email == "caller-7@acme.import.invalid"
+        assert requester.customer_id == incident.customer_id
+        assert requester.customer_id != admin.customer_id

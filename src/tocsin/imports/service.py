@@ -11,11 +11,12 @@ from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from tocsin.auth.models import Customer
 from tocsin.auth.principal import Principal
 from tocsin.auth.roles import Permission, Role
 from tocsin.auth.service import customer_by_slug, default_customer
 from tocsin.core.clock import Clock
-from tocsin.core.errors import ValidationFailed
+from tocsin.core.errors import PermissionDenied, ValidationFailed
 from tocsin.db import counters
 from tocsin.db.raw import Columns, Raw, json_text
 from tocsin.db.session import Database
@@ -24,6 +25,7 @@ from tocsin.imports.servicenow import (
     BadFile,
     Parsed,
     Record,
+    email_domain,
     email_for,
     number_value,
     open_rows,
@@ -164,12 +166,16 @@ class ServicenowImport:
         principal.require(Permission.IMPORT_RUN)
         tz = time_zone(zone)
         with self.db.read() as session:
-            target = (
-                customer_by_slug(session, principal, customer)
-                if customer
-                else default_customer(session)
-            )
+            if customer:
+                target = customer_by_slug(session, principal, customer)
+            elif principal.all_customers:
+                target = default_customer(session)
+            else:
+                own = session.get(Customer, principal.customer_id)
+                assert own is not None
+                target = own
             customer_id, customer_slug = target.id, target.slug
+            domain = email_domain(target.slug, provider=target.is_default)
         report = progress or (lambda _stage, _done, _total: None)
         try:
             parsed = parse(_counting(open_rows(path), report), zone=tz, matrix=self.matrix)
@@ -193,7 +199,7 @@ class ServicenowImport:
             raw = uow.raw
             new = self._count(raw, parsed, summary)
             now = self.clock.now()
-            writer = _Writer(raw, customer_id, principal, now)
+            writer = _Writer(raw, customer_id, principal, now, domain)
             summary.problems_created = writer.references(new)
             report("writing", 0, len(new))
             for done, chunk in enumerate(_chunks(new, CHUNK), start=1):
@@ -267,8 +273,11 @@ def _raise_counter(raw: Raw, numbers: Sequence[str]) -> None:
 class _Writer:
     """Rows for one import's transaction, with the ids of what they refer to."""
 
-    def __init__(self, raw: Raw, customer_id: int, principal: Principal, now: datetime) -> None:
+    def __init__(
+        self, raw: Raw, customer_id: int, principal: Principal, now: datetime, domain: str
+    ) -> None:
         self.raw = raw
+        self.domain = domain
         self.customer_id = customer_id
         self.principal = principal
         self.now = now
@@ -297,11 +306,13 @@ class _Writer:
         people: dict[str, Role] = {}
         for r in records:
             if r.requester:
-                people.setdefault(email_for(r.requester), Role.REQUESTER)
+                people.setdefault(email_for(r.requester, self.domain), Role.REQUESTER)
         for r in records:
             if r.assignee:
-                people[email_for(r.assignee)] = Role.AGENT
-        labels = {email_for(x): x for r in records for x in (r.requester, r.assignee) if x}
+                people[email_for(r.assignee, self.domain)] = Role.AGENT
+        labels = {
+            email_for(x, self.domain): x for r in records for x in (r.requester, r.assignee) if x
+        }
         self._users(people, labels)
         return self._problems(records)
 
@@ -311,6 +322,9 @@ class _Writer:
         for cid, name in raw.rows("SELECT id, name FROM categories WHERE parent_id IS NULL"):
             self.categories[(None, str(name))] = int(cid)
         missing = sorted(t for t in tops if (None, t) not in self.categories)
+        subs = {(r.category, r.subcategory) for r in records if r.category and r.subcategory}
+        if (missing or subs) and not self.principal.can(Permission.CATEGORIES_MANAGE):
+            self._no_new_categories(missing, subs)
         for cid, name in raw.insert(
             "categories",
             (("name", "text"), ("parent_id", "bigint")),
@@ -318,7 +332,6 @@ class _Writer:
             suffix=" RETURNING id, name",
         ):
             self.categories[(None, str(name))] = int(cid)
-        subs = {(r.category, r.subcategory) for r in records if r.category and r.subcategory}
         parents = {self.categories[(None, top)]: top for top, _ in subs}
         if not parents:
             return
@@ -335,6 +348,26 @@ class _Writer:
             suffix=" RETURNING id, name, parent_id",
         ):
             self.categories[(parents[int(parent)], str(name))] = int(cid)
+
+    def _no_new_categories(self, missing: list[str], subs: set[tuple[str, str]]) -> None:
+        """A tenant's administrator imports into the categories the provider has made."""
+        raw = self.raw
+        if not missing:
+            parents = {self.categories[(None, top)]: top for top, _ in subs}
+            where, params = raw.any_of("parent_id", "bigint", list(parents))
+            have = {
+                (parents[int(parent)], str(name))
+                for name, parent in raw.rows(
+                    f"SELECT name, parent_id FROM categories WHERE {where}", params
+                )
+            }
+            missing = sorted(f"{p} / {s}" for p, s in subs if (p, s) not in have)
+        if missing:
+            shown = ", ".join(missing[:5]) + (" ..." if len(missing) > 5 else "")
+            raise PermissionDenied(
+                f"The file names categories Tocsin does not have ({shown}). "
+                + self.principal.refusal(Permission.CATEGORIES_MANAGE)
+            )
 
     def _slugged(self, table: str, labels: set[str]) -> dict[str, int]:
         """Label -> id of the customer's team or service with the label's slug."""
@@ -472,9 +505,9 @@ class _Writer:
             category,
             subcategory,
             self.services.get(r.service) if r.service else None,
-            self.users.get(email_for(r.requester)) if r.requester else None,
+            self.users.get(email_for(r.requester, self.domain)) if r.requester else None,
             self.teams.get(r.team) if r.team else None,
-            self.users.get(email_for(r.assignee)) if r.assignee else None,
+            self.users.get(email_for(r.assignee, self.domain)) if r.assignee else None,
             r.impact,
             r.urgency,
             r.priority,

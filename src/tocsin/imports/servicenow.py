@@ -67,9 +67,16 @@ def slug(label: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")[:64] or "unnamed"
 
 
-def email_for(label: str) -> str:
+def email_domain(customer: str, *, provider: bool) -> str:
+    """Where the people of an import into `customer` get their addresses: the provider's
+    under import.invalid, a tenant's under <slug>.import.invalid, so that two tenants'
+    "Caller 7" are two people."""
+    return EMAIL_DOMAIN if provider else f"{customer}.{EMAIL_DOMAIN}"
+
+
+def email_for(label: str, domain: str = EMAIL_DOMAIN) -> str:
     """The stable e-mail of a person the source names only by label."""
-    return f"{slug(label)}@{EMAIL_DOMAIN}"
+    return f"{slug(label)}@{domain}"
 
 
 def problem_title(label: str) -> str:
