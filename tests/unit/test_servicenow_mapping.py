@@ -56,7 +56,8 @@ def test_handcrafted_rows_become_incidents_with_their_history() -> None:
         ["resolved", "closed"],
     ]
     assert [e.kind for e in first.events] == ["created"] + ["updated"] * 4
-    assert first.events[1].changes["assignee"] == [None, "Resolver 5"]
+    assert first.events[1].changes["assignee"] == [None, "resolver-5@import.invalid"]
+    assert first.events[0].changes["team"] == [None, "group-56"]
     assert first.events[2].changes["hold_reason"] == [None, HoldReason.AWAITING_REQUESTER.value]
     assert first.events[3].actor_label == "Updated by 1"
 

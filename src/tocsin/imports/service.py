@@ -178,7 +178,9 @@ class ServicenowImport:
             domain = email_domain(target.slug, provider=target.is_default)
         report = progress or (lambda _stage, _done, _total: None)
         try:
-            parsed = parse(_counting(open_rows(path), report), zone=tz, matrix=self.matrix)
+            parsed = parse(
+                _counting(open_rows(path), report), zone=tz, matrix=self.matrix, domain=domain
+            )
         except BadFile as exc:
             raise ValidationFailed(str(exc), field="file") from None
         summary = ImportSummary(

@@ -297,19 +297,23 @@ def _state(row: Row) -> tuple[State, HoldReason | None] | None:
     return STATES.get(row.get("incident_state") or "")
 
 
-def _snapshot(row: Row, state: tuple[State, HoldReason | None] | None) -> dict[str, Any]:
+def _snapshot(
+    row: Row, state: tuple[State, HoldReason | None] | None, domain: str
+) -> dict[str, Any]:
+    """The tracked fields as an incident's answer names them (team slug, user e-mail)."""
+    team, assignee = row.get("assignment_group"), row.get("assigned_to")
     return {
         "state": state[0].value if state else None,
         "hold_reason": state[1].value if state and state[1] else None,
-        "team": row.get("assignment_group"),
-        "assignee": row.get("assigned_to"),
+        "team": slug(team) if team else None,
+        "assignee": email_for(assignee, domain) if assignee else None,
         "impact": level(row.get("impact")),
         "urgency": level(row.get("urgency")),
         "priority": level(row.get("priority")),
     }
 
 
-def _events(rows: Sequence[Row]) -> list[Event]:
+def _events(rows: Sequence[Row], domain: str) -> list[Event]:
     events = []
     before: dict[str, Any] = dict.fromkeys(TRACKED)
     last_state: tuple[State, HoldReason | None] | None = None
@@ -317,7 +321,7 @@ def _events(rows: Sequence[Row]) -> list[Event]:
         raw_state = row.get("incident_state") or MISSING
         known = STATES.get(raw_state)
         state = known or last_state
-        now = _snapshot(row, state)
+        now = _snapshot(row, state, domain)
         changes = {k: [before[k], now[k]] for k in TRACKED if before[k] != now[k]}
         message = f"ServiceNow update {row.mod_count}: {raw_state}"
         if known is None:
@@ -336,7 +340,12 @@ def _events(rows: Sequence[Row]) -> list[Event]:
 
 
 def build(
-    number: str, rows: Sequence[Row], *, times: Times, matrix: Mapping[str, int]
+    number: str,
+    rows: Sequence[Row],
+    *,
+    times: Times,
+    matrix: Mapping[str, int],
+    domain: str = EMAIL_DOMAIN,
 ) -> Record | str:
     """The incident of one number from its rows in update order (ties: file order), or why
     it cannot be imported."""
@@ -382,11 +391,17 @@ def build(
         resolved_at=times.parse(final.get("resolved_at") or ""),
         closed_at=times.parse(final.get("closed_at") or ""),
         updated_at=max(r.updated_at for r in rows),
-        events=_events(rows),
+        events=_events(rows, domain),
     )
 
 
-def parse(lines: Iterable[Sequence[str]], *, zone: tzinfo, matrix: Mapping[str, int]) -> Parsed:
+def parse(
+    lines: Iterable[Sequence[str]],
+    *,
+    zone: tzinfo,
+    matrix: Mapping[str, int],
+    domain: str = EMAIL_DOMAIN,
+) -> Parsed:
     """A whole log: its incidents in order of first appearance, rows read, rows skipped by
     reason (an incident that cannot be imported skips all of its rows)."""
     times = Times(zone)
@@ -401,7 +416,7 @@ def parse(lines: Iterable[Sequence[str]], *, zone: tzinfo, matrix: Mapping[str, 
     for number, rows in grouped.items():
         rows.sort(key=lambda r: (r.mod_count, r.line))
         try:
-            record = build(number, rows, times=times, matrix=matrix)
+            record = build(number, rows, times=times, matrix=matrix, domain=domain)
         except (ValueError, IndexError):
             record = "unreadable value in the last row"
         if isinstance(record, str):
