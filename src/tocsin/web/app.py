@@ -8,7 +8,7 @@ from fastapi import FastAPI
 
 from tocsin import __version__
 from tocsin.bootstrap import Tocsin
-from tocsin.web import change_ingest, docs, errors, ingest
+from tocsin.web import change_ingest, docs, errors, ingest, opsgenie_requests
 from tocsin.web.api import ops
 from tocsin.web.api.v1 import (
     alerts,
@@ -69,6 +69,7 @@ def create_app(tocsin: Tocsin) -> Front:
         deliveries.router,
         changes.router,
         change_ingest.router,
+        opsgenie_requests.router,
     )
     for router in routers:
         app.include_router(router)
