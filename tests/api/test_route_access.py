@@ -228,6 +228,7 @@ def _path_values(world: World, incident: str, token_id: int) -> dict[str, dict[s
         "/api/v1/escalation-policies/": {"slug": "probe"},
         "/api/v1/heartbeats/": {"key": "not-a-heartbeat-key"},
         "/api/v1/changes/": {"change_id": "1"},
+        "/v2/alerts/requests/": {"request_id": "not-a-request-id"},
     }
 
 
