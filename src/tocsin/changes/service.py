@@ -66,7 +66,7 @@ class ChangeService:
                     link=data.link,
                     details=data.details,
                 ),
-                created_by_id=principal.user_id,
+                created_by_id=principal.user_id or None,
             )
             return self._out(s, row)
 

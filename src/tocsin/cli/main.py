@@ -6,6 +6,7 @@ import typer
 
 from tocsin.cli import (
     audit,
+    change,
     db,
     delivery,
     demo,
@@ -36,6 +37,7 @@ app.add_typer(audit.app, name="audit")
 app.add_typer(delivery.app, name="delivery")
 app.command("demo")(demo.demo)
 app.command("oncall")(oncall.oncall)
+app.add_typer(change.app, name="change")
 
 
 def main() -> None:
