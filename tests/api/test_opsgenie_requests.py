@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from tocsin.alerts.requests import AlertRequest
 from tocsin.alerts.schemas import IntegrationIn
 from tocsin.core.clock import FrozenClock
+from tocsin.workers.engine import Engine, default_modules
 
 from .conftest import World
 
@@ -88,7 +89,9 @@ def test_unknown_request_other_integration_and_expiry(world: World) -> None:
     assert isinstance(clock, FrozenClock)
     clock.advance(timedelta(days=7, minutes=1))
     assert _status(world, created["requestId"], genie)[0] == 404
-    # the next write prunes what expired
+    # the engine's module deletes what expired
     world.client.post("/v2/alerts", json={"message": "later"}, headers=genie)
+    duty = [m for m in default_modules(world.app) if m.name == "alert_requests"]
+    assert Engine(world.app, modules=duty, paging=[]).tick() == {"alert_requests": 1}
     with world.app.db.read() as s:
         assert s.scalar(select(func.count(AlertRequest.id))) == 1

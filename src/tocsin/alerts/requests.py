@@ -1,6 +1,7 @@
 """What became of a sender's tracked requests (Opsgenie's request ids): written with the
 alert in the same transaction, so a request the sender was answered for is always found,
-and kept `KEEP` (Opsgenie keeps them for days, not forever)."""
+and kept `KEEP` (Opsgenie keeps them for days, not forever): `find_request` ignores older
+ones, the engine's `alert_requests` module deletes them."""
 
 from __future__ import annotations
 
@@ -48,7 +49,9 @@ class RequestRecord:
 def record_requests(
     s: Session, items: Sequence[Item], outcomes: Sequence[Outcome], now: datetime
 ) -> None:
-    """One row per tracked item (`Item.request_id`), and the expired ones pruned."""
+    """One row per tracked item (`Item.request_id`)."""
+    if all(item.request_id is None for item in items):
+        return  # the common case: no sender in the batch tracks its requests
     rows = [
         AlertRequest(
             integration_id=item.integration.id,
@@ -62,10 +65,14 @@ def record_requests(
         for item, outcome in zip(items, outcomes, strict=True)
         if item.request_id is not None
     ]
-    if not rows:
-        return
-    s.execute(delete(AlertRequest).where(AlertRequest.processed_at < now - KEEP))
     s.add_all(rows)
+
+
+def prune_requests(s: Session, now: datetime) -> int:
+    """Forget requests older than `KEEP` (an engine module, so that one process prunes
+    and ingest transactions never contend over the same old rows); how many went."""
+    result = s.execute(delete(AlertRequest).where(AlertRequest.processed_at < now - KEEP))
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def find_request(

@@ -18,7 +18,7 @@ from tocsin.alerts.maintenance import Window
 from tocsin.alerts.models import Alert, Integration, MaintenanceWindow
 from tocsin.alerts.pipeline import Pipeline
 from tocsin.alerts.probe import probe_alert
-from tocsin.alerts.requests import RequestRecord, find_request, record_requests
+from tocsin.alerts.requests import RequestRecord, find_request, prune_requests, record_requests
 from tocsin.alerts.schemas import (
     AlertDetail,
     AlertIncident,
@@ -139,6 +139,11 @@ class AlertService:
         principal."""
         with self.db.read() as s:
             return find_request(s, integration.id, request_id, self.clock.now())
+
+    def prune_requests(self) -> int:
+        """Forget tracked requests past their keeping time (the engine's duty)."""
+        with self.db.unit_of_work() as uow:
+            return prune_requests(uow.session, self.clock.now())
 
     def send_test(
         self, principal: Principal, integration: IntegrationRef, *, severity: Severity
