@@ -72,6 +72,9 @@ def _pd_refusals(world: World, key: str) -> None:
     r = world.client.post("/v2/change/enqueue", json={"routing_key": key})
     assert r.status_code == 400
     assert "'payload' is missing" in r.json()["errors"]
+    big = _pd_change(key)
+    big["payload"]["custom_details"] = {"log": "x" * 600_000}
+    assert world.client.post("/v2/change/enqueue", json=big).status_code == 413
     r = world.client.post("/v2/change/enqueue", content=b"{not json")
     assert r.status_code == 400
     assert r.json()["status"] == "invalid event"
@@ -111,6 +114,7 @@ def test_change_webhook_takes_a_list_and_is_all_or_nothing(world: World) -> None
     assert r.status_code == 400, r.text
     assert r.headers["content-type"].startswith("application/problem+json")
     assert r.json()["errors"][0]["field"] == "[1].service"
+    assert r.json()["title"] == "Change refused"
     r = world.client.post(f"/api/v1/ingest/change?key={key}", json=[{"summary": "x"}] * 101)
     assert r.status_code == 400
     assert "At most 100" in r.json()["detail"]

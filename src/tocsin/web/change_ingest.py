@@ -7,6 +7,7 @@ after the changes are committed; a refused payload records nothing."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -105,6 +106,16 @@ async def pagerduty_change(request: Request) -> Response:
     )
 
 
+def _change_refused(exc: PayloadError, started: float) -> Answer:
+    """Tocsin's problem answer, titled for what was refused."""
+    status, body, media_type = TOCSIN_ANSWERS.refused(exc, started)
+    return status, {**body, "title": "Change refused"}, media_type
+
+
+# Tocsin's own protocol (problem+json), as the /api/v1/ingest/* alert routes answer.
+WEBHOOK_ANSWERS = replace(TOCSIN_ANSWERS, refused=_change_refused)
+
+
 def _webhook_accepted(ids: list[int]) -> Answer:
     body: dict[str, Any] = {"status": "accepted", "changes": len(ids), "ids": ids}
     return 202, body, "application/json"
@@ -123,7 +134,7 @@ def _webhook_accepted(ids: list[int]) -> Answer:
 )
 async def change_webhook(request: Request) -> Response:
     app = get_app(request)
-    answers = TOCSIN_ANSWERS
+    answers = WEBHOOK_ANSWERS
     integration = app.integrations.by_key(_bearer_key(request))
     if integration is None or not integration.enabled or integration.type != WEBHOOK:
         if integration is not None and integration.enabled and answers.wrong_type is not None:
