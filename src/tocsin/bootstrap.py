@@ -20,6 +20,7 @@ from tocsin.auth.principal import Principal
 from tocsin.auth.service import AuthService
 from tocsin.catalog.resolve import service_by_slug, team_by_slug
 from tocsin.catalog.service import CatalogService, team_slugs_of
+from tocsin.changes.service import ChangeService
 from tocsin.core.clock import Clock, SystemClock
 from tocsin.core.events import DomainEvent
 from tocsin.core.private_files import read_or_create_secret
@@ -89,6 +90,8 @@ class Tocsin:
     reports: ReportService = field(repr=False)
     # other systems' incidents brought in with their history (`tocsin import`)
     imports: ServicenowImport = field(repr=False)
+    # change records (deploys, configuration) and an incident's recent changes
+    changes: ChangeService = field(repr=False)
 
     def migrate(self) -> None:
         """Bring the schema up to date, then seal the audit chain if it is not. Entries
@@ -213,4 +216,5 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Tocsin:
         live=LiveBus(db, poll_seconds=settings.live_poll_seconds),
         reports=ReportService(db, clock, sla),
         imports=ServicenowImport(db, clock, priority_matrix=settings.priority_matrix),
+        changes=ChangeService(db, clock, recent_hours=settings.recent_changes_hours),
     )

@@ -122,6 +122,8 @@ class Settings(BaseSettings):
         "operational figures only.",
         repr=False,
     )
+    # An incident lists its service's changes from this many hours before it opened.
+    recent_changes_hours: float = Field(default=24.0, gt=0, le=24 * 90)
 
     @field_validator("priority_matrix")
     @classmethod

@@ -116,6 +116,9 @@ SAMPLE_BODIES: dict[tuple[str, str], Any] = {
     },
     ("PATCH", "/api/v1/escalation-policies/{slug}"): {"name": "Probe renamed"},
     ("POST", "/api/v1/heartbeats/{key}"): None,
+    ("POST", "/api/v1/changes"): {"summary": "Sample deploy"},
+    ("POST", "/v2/change/enqueue"): {"routing_key": "x", "payload": {"summary": "s"}},
+    ("POST", "/api/v1/ingest/change"): {"summary": "s"},
 }
 
 
@@ -224,6 +227,8 @@ def _path_values(world: World, incident: str, token_id: int) -> dict[str, dict[s
         "/api/v1/schedules/": {"slug": "probe", "override_id": "1"},
         "/api/v1/escalation-policies/": {"slug": "probe"},
         "/api/v1/heartbeats/": {"key": "not-a-heartbeat-key"},
+        "/api/v1/changes/": {"change_id": "1"},
+        "/v2/alerts/requests/": {"request_id": "not-a-request-id"},
     }
 
 

@@ -362,3 +362,29 @@ def test_oncall_prints_who_is_on_call(tocsin, database_url: str) -> None:  # typ
     assert "nobody" in tocsin("oncall", "--at", "2026-03-01T12:00:00Z")
     assert "There is no schedule 'nope'." in tocsin("oncall", "--schedule", "nope", code=1)
     assert "not an ISO 8601 time" in tocsin("oncall", "--at", "tomorrow", code=2)
+
+
+def test_change_add_and_list(tocsin) -> None:  # type: ignore[no-untyped-def]
+    tocsin("db", "upgrade")
+    out = tocsin(
+        "change",
+        "add",
+        "--summary",
+        "Deployed api 3.1",
+        "--source",
+        "jenkins",
+        "--link",
+        "https://ci.example/job/42",
+        "--at",
+        "2026-03-02T09:00:00+01:00",
+    )
+    assert out.strip().splitlines()[-1].isdigit()
+    tocsin("change", "add", "--summary", "Rotated keys")
+    out = tocsin("change", "list", "--since", "2026-03-02T07:30:00Z")
+    assert "Deployed api 3.1" in out
+    assert "2026-03-02 08:00 UTC" in out
+    assert "jenkins" in out
+    out = tocsin("change", "add", "--summary", "x", "--service", "no-such", code=1)
+    assert "no-such" in out
+    out = tocsin("change", "add", "--summary", "x", "--link", "javascript:alert(1)", code=2)
+    assert "link" in out

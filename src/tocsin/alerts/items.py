@@ -15,6 +15,9 @@ class Item:
     # What the sender sent that carried the alert (`alerts.payloads.payload_text`); the
     # alerts of one request share one string. None: nothing was sent (a heartbeat).
     payload: str | None = None
+    # The sender's request id, when its protocol lets it ask later what became of the
+    # request (Opsgenie): recorded with the outcome (`alerts.requests`).
+    request_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

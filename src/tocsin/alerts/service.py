@@ -18,6 +18,7 @@ from tocsin.alerts.maintenance import Window
 from tocsin.alerts.models import Alert, Integration, MaintenanceWindow
 from tocsin.alerts.pipeline import Pipeline
 from tocsin.alerts.probe import probe_alert
+from tocsin.alerts.requests import RequestRecord, find_request, prune_requests, record_requests
 from tocsin.alerts.schemas import (
     AlertDetail,
     AlertIncident,
@@ -99,12 +100,17 @@ class AlertService:
         integration: IntegrationRef,
         alerts: Sequence[NormalizedAlert],
         payload: str | None = None,
+        *,
+        request_id: str | None = None,
     ) -> list[Outcome]:
         """Store a sender's alerts, on the caller's event loop (the web server's ingest
         routes), in one transaction with the other requests of the moment; answers after
         commit, one outcome per alert. `payload`: the request's body as stored
-        (`payloads.payload_text`), kept with each of its alerts."""
-        return await self.loop_writer.store([Item(integration, alert, payload) for alert in alerts])
+        (`payloads.payload_text`), kept with each of its alerts. `request_id`: the sender's
+        request id, recorded with the outcome (`alerts.requests`)."""
+        return await self.loop_writer.store(
+            [Item(integration, alert, payload, request_id) for alert in alerts]
+        )
 
     def submit(self, items: list[Item]) -> Future[list[Outcome]]:
         """The same, for callers on other threads (the syslog and SMTP receivers): the
@@ -118,12 +124,26 @@ class AlertService:
     def ingest(self, items: list[Item]) -> list[Outcome]:
         """Process a batch in one transaction; answers after it committed."""
         windows = self.windows()
+        now = self.clock.now()
         with self.db.unit_of_work() as uow:
-            outcomes = self.pipeline.process(uow, items, now=self.clock.now(), windows=windows)
+            outcomes = self.pipeline.process(uow, items, now=now, windows=windows)
+            record_requests(uow.session, items, outcomes, now)
         with self._lock:
             self.batches += 1
             self.alerts_written += len(items)
         return outcomes
+
+    def request_status(self, integration: IntegrationRef, request_id: str) -> RequestRecord | None:
+        """What became of one of `integration`'s tracked requests (None: unknown to it, or
+        older than `alerts.requests.KEEP`). The sender's key is the credential: no
+        principal."""
+        with self.db.read() as s:
+            return find_request(s, integration.id, request_id, self.clock.now())
+
+    def prune_requests(self) -> int:
+        """Forget tracked requests past their keeping time (the engine's duty)."""
+        with self.db.unit_of_work() as uow:
+            return prune_requests(uow.session, self.clock.now())
 
     def send_test(
         self, principal: Principal, integration: IntegrationRef, *, severity: Severity

@@ -6,6 +6,7 @@ import typer
 
 from tocsin.cli import (
     audit,
+    change,
     db,
     delivery,
     demo,
@@ -38,6 +39,7 @@ app.add_typer(delivery.app, name="delivery")
 app.command("demo")(demo.demo)
 app.command("oncall")(oncall.oncall)
 app.add_typer(imports.app, name="import")
+app.add_typer(change.app, name="change")
 
 
 def main() -> None:

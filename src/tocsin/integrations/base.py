@@ -65,6 +65,8 @@ class Parsed:
     ignored: dict[str, int] = field(default_factory=dict)
     # The integration key, when the payload itself carries it (PagerDuty's routing_key).
     key: str | None = None
+    # The request's id, given by the web layer when the type's `Answers.tracks_requests`.
+    request_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +153,9 @@ class Answers:
     # audited) as an unknown key.
     wrong_type: WrongType | None = None
     timed: bool = False
+    # True: each request gets an id (`Parsed.request_id`), recorded with what became of it,
+    # so the sender can ask later (Opsgenie's `GET /v2/alerts/requests/{requestId}`).
+    tracks_requests: bool = False
 
 
 # request_parser(body, params=..., query=..., headers=..., received_at=..., config=...)

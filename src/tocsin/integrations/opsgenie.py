@@ -224,7 +224,56 @@ def _answer(status: int, field: str, text: str, started: float) -> Answer:
 
 
 def _accepted(parsed: Parsed, outcomes: Sequence[Stored], started: float) -> Answer:
-    return _answer(202, "result", "Request will be processed", started)
+    status, body, media_type = _answer(202, "result", "Request will be processed", started)
+    if parsed.request_id is not None:  # the id `request_status` answers for
+        body["requestId"] = parsed.request_id
+    return status, body, media_type
+
+
+# What `GET /v2/alerts/requests/{requestId}` says of a request: by the alert action and
+# what the pipeline did with it -> (Opsgenie's action name, success, status sentence).
+_REQUEST_ACTIONS = {"trigger": "Create", "resolve": "Close", "acknowledge": "Acknowledge"}
+_DONE = {"trigger": "Created alert", "resolve": "Closed alert", "acknowledge": "Acknowledged alert"}
+_FAILED = {"unknown": "Alert does not exist"}
+
+
+def request_status(action: str, result: str) -> tuple[str, bool, str]:
+    """(action, success, status) of a recorded request, in Opsgenie's words."""
+    failed = _FAILED.get(result)
+    if failed is not None:
+        return _REQUEST_ACTIONS.get(action, action), False, failed
+    return _REQUEST_ACTIONS.get(action, action), True, _DONE.get(action, result)
+
+
+def request_answer(
+    *,
+    action: str,
+    result: str,
+    processed_at: datetime,
+    integration_id: int,
+    alert_id: int | None,
+    alias: str | None,
+    started: float,
+) -> Answer:
+    """Opsgenie's answer to `GET /v2/alerts/requests/{requestId}` for a recorded request."""
+    name, success, status = request_status(action, result)
+    data = {
+        "success": success,
+        "action": name,
+        "processedAt": processed_at.isoformat().replace("+00:00", "Z"),
+        "integrationId": str(integration_id),
+        "isSuccess": success,
+        "status": status,
+        "alertId": str(alert_id) if alert_id is not None else "",
+        "alias": alias or "",
+    }
+    took = round(time.perf_counter() - started, 3)
+    # as in every Opsgenie answer, requestId is this request's own id
+    return 200, {"data": data, "took": took, "requestId": str(uuid.uuid4())}, JSON
+
+
+def request_not_found(started: float) -> Answer:
+    return _answer(404, "message", "Request not found", started)
 
 
 def _refused(exc: PayloadError, started: float) -> Answer:
@@ -264,5 +313,11 @@ TYPE = IntegrationType(
         ),
     ),
     key=KeyFrom(scheme="geniekey", query="apiKey", name="GenieKey"),
-    answers=Answers(accepted=_accepted, refused=_refused, unknown_key=_unknown_key, timed=True),
+    answers=Answers(
+        accepted=_accepted,
+        refused=_refused,
+        unknown_key=_unknown_key,
+        timed=True,
+        tracks_requests=True,
+    ),
 )

@@ -5,6 +5,7 @@ domains, because the database layer below them may import none of them."""
 from __future__ import annotations
 
 from tocsin.alerts import models as _alerts
+from tocsin.alerts import requests as _alert_requests
 from tocsin.audit import models as _audit
 from tocsin.auth import models as _auth
 from tocsin.catalog import models as _catalog
@@ -23,6 +24,7 @@ from tocsin.sla import models as _sla
 
 metadata = Base.metadata
 __all__ = [
+    "_alert_requests",
     "_alerts",
     "_audit",
     "_auth",

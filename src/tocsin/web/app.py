@@ -8,12 +8,13 @@ from fastapi import FastAPI
 
 from tocsin import __version__
 from tocsin.bootstrap import Tocsin
-from tocsin.web import docs, errors, ingest
+from tocsin.web import change_ingest, docs, errors, ingest, opsgenie_requests
 from tocsin.web.api import ops
 from tocsin.web.api.v1 import (
     alerts,
     audit,
     catalog,
+    changes,
     channels,
     contacts,
     deliveries,
@@ -66,6 +67,9 @@ def create_app(tocsin: Tocsin) -> Front:
         contacts.router,
         channels.router,
         deliveries.router,
+        changes.router,
+        change_ingest.router,
+        opsgenie_requests.router,
     )
     for router in routers:
         app.include_router(router)

@@ -6,7 +6,9 @@ Nothing here names a sender: a new one is a module that registers its type."""
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from time import perf_counter
 from types import MappingProxyType
@@ -111,6 +113,7 @@ def _endpoint(kind: IntegrationType, spec: HttpRoute) -> Endpoint:
     answers = kind.answers
     accepted, refused, unknown_key = answers.accepted, answers.refused, answers.unknown_key
     wrong_type, timed = answers.wrong_type, answers.timed
+    tracks_requests = answers.tracks_requests
     key_in_body, key_of = kind.key.in_body, _key_reader(kind.key)
     reason = f"unknown or disabled {kind.key.name}"
 
@@ -147,7 +150,11 @@ def _endpoint(kind: IntegrationType, spec: HttpRoute) -> Endpoint:
         payload = payload_text(body) if parsed.alerts else None
         if key_in_body and payload is not None:
             payload = without_key(payload, parsed.key)
-        outcomes = await app.alerts.store(integration, parsed.alerts, payload)
+        if tracks_requests:
+            parsed = replace(parsed, request_id=str(uuid.uuid4()))
+        outcomes = await app.alerts.store(
+            integration, parsed.alerts, payload, request_id=parsed.request_id
+        )
         return _respond(accepted(parsed, outcomes, started))
 
     endpoint.__name__ = endpoint.__qualname__ = spec.operation_id

@@ -35,6 +35,7 @@ def default_modules(app: Tocsin) -> list[Module]:
             lambda: write_checkpoint(app.db, key=app.audit_key, clock=app.clock, every=every),
         ),
         Module("heartbeats", lambda: app.heartbeats.check(app.clock.now())),
+        Module("alert_requests", app.alerts.prune_requests),
     ]
 
 

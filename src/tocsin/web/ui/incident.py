@@ -16,6 +16,7 @@ from tocsin.incidents.actions import ACTION_FIELDS
 from tocsin.incidents.lifecycle import Action, HoldReason, ResolutionCode
 from tocsin.incidents.schemas import ActionIn, LinkIn, LinkKind, NoteIn
 from tocsin.web.access import PUBLIC, get_app
+from tocsin.web.ui.changes import recent_changes
 from tocsin.web.ui.forms import FormErrors, choices_for, errors_from, filled, version_of
 from tocsin.web.ui.incident_view import NEXT_STEP, ONE_CLICK, SUBMIT_LABELS, sla_timers
 from tocsin.web.ui.notices import notice
@@ -89,6 +90,8 @@ def _detail(
         resolution_codes=list(ResolutionCode),
         can_work=can_work,
         can_comment=principal.can(Permission.INCIDENT_COMMENT),
+        recent_changes=recent_changes(app, principal, incident.number),
+        recent_changes_hours=app.changes.recent_hours,
     )
 
 

@@ -27,6 +27,7 @@ from tocsin.web.ui import (
     sla,
     views,
 )
+from tocsin.web.ui import changes as change_pages
 
 STATIC = Path(__file__).parent / "static"
 
@@ -50,6 +51,7 @@ for _module in (
     alerts,
     integrations,
     services,
+    change_pages,
 ):
     router.include_router(_module.router)
 
