@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tocsin.problems.clustering import Item, cluster_key, clusters
-from tocsin.problems.lifecycle import TRANSITIONS, ProblemState, allowed, missing_for, may_move
+from tocsin.problems.lifecycle import TRANSITIONS, ProblemState, allowed, may_move, missing_for
 from tocsin.problems.matching import IncidentFacts, KnownErrorFacts, match, matches
 from tocsin.problems.similarity import jaccard, similar, tokens
 
@@ -88,7 +88,9 @@ def _known(**kw: object) -> KnownErrorFacts:
 
 def test_text_match_needs_service_category_and_similar_text() -> None:
     found = match(_incident(), _known())
-    assert found is not None and found.reason == "text" and found.score >= 0.3
+    assert found is not None
+    assert found.reason == "text"
+    assert found.score >= 0.3
     assert match(_incident(service_id=11), _known()) is None
     assert match(_incident(category_id=None), _known(category_id=None)) is None
     assert match(_incident(service_id=None), _known(service_id=None)) is None
@@ -98,7 +100,9 @@ def test_text_match_needs_service_category_and_similar_text() -> None:
 def test_fingerprint_matches_whatever_the_text_and_service() -> None:
     incident = _incident(service_id=None, words=tokens("x"), dedup_keys=frozenset({"fp-1"}))
     found = match(incident, _known(fingerprint="fp-1", service_id=None))
-    assert found is not None and found.reason == "fingerprint" and found.score == 1.0
+    assert found is not None
+    assert found.reason == "fingerprint"
+    assert found.score == 1.0
     assert match(incident, _known(fingerprint="fp-2")) is None
 
 

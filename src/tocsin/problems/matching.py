@@ -6,6 +6,7 @@ and the texts are similar (`similarity.THRESHOLD`)."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -60,3 +61,11 @@ def matches(incident: IncidentFacts, known_errors: Iterable[KnownErrorFacts]) ->
     """The matching known errors, best first (fingerprint matches, then by score)."""
     found = [m for k in known_errors if (m := match(incident, k)) is not None]
     return sorted(found, key=lambda m: (-m.score, m.known_error_id))
+
+
+def common_fingerprint(keys: Iterable[frozenset[str]]) -> str | None:
+    """The alert key most of a problem's incidents share (at least two of them): the
+    fingerprint its known error is recognised by. None when no key recurs."""
+    counts = Counter(key for per_incident in keys for key in per_incident)
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    return ranked[0][0] if ranked and ranked[0][1] >= 2 else None
