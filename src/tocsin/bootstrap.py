@@ -43,6 +43,10 @@ from tocsin.oncall.service import OncallService
 from tocsin.paging.link_actions import LinkActions
 from tocsin.paging.links import ActionLinks
 from tocsin.paging.service import PagingService
+from tocsin.problems.candidates import Candidates
+from tocsin.problems.known_errors import KnownErrors
+from tocsin.problems.service import ProblemRecords
+from tocsin.problems.suggestions import Suggestions
 from tocsin.reports.service import ReportService
 from tocsin.settings import Settings
 from tocsin.sla.service import SlaService
@@ -86,6 +90,11 @@ class Tocsin:
     live: LiveBus = field(repr=False)
     # read-only figures for the dashboard and reports (MTTA, MTTR, open work, SLA watch)
     reports: ReportService = field(repr=False)
+    # problem management: problems, the known-error database, candidates, suggestions
+    problems: ProblemRecords = field(repr=False)
+    known_errors: KnownErrors = field(repr=False)
+    problem_candidates: Candidates = field(repr=False)
+    suggestions: Suggestions = field(repr=False)
 
     def migrate(self) -> None:
         """Bring the schema up to date, then seal the audit chain if it is not. Entries
@@ -168,6 +177,7 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Tocsin:
     sla = SlaService(db, clock, warn_at=settings.sla_warn_at)
     incidents = IncidentService(db, clock, priority_matrix=settings.priority_matrix, sla=sla)
     actions = IncidentActions(incidents, auto_close_days=settings.auto_close_days)
+    problems = ProblemRecords(db, clock, incidents)
     batch = settings.ingest_max_batch
     alerts = AlertService(db, clock, actions, matrix=settings.priority_matrix, max_batch=batch)
     auth = AuthService(db, clock, teams_of=team_slugs_of, max_batch=batch)
@@ -209,4 +219,14 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Tocsin:
         paging=PagingService(db, incidents, sla, deliveries, links, settings.base_url),
         live=LiveBus(db, poll_seconds=settings.live_poll_seconds),
         reports=ReportService(db, clock, sla),
+        problems=problems,
+        known_errors=KnownErrors(db, clock, incidents),
+        problem_candidates=Candidates(
+            db,
+            clock,
+            problems,
+            days=settings.problem_candidate_days,
+            minimum=settings.problem_candidate_min,
+        ),
+        suggestions=Suggestions(db),
     )

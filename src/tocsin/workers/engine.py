@@ -35,6 +35,8 @@ def default_modules(app: Tocsin) -> list[Module]:
             lambda: write_checkpoint(app.db, key=app.audit_key, clock=app.clock, every=every),
         ),
         Module("heartbeats", lambda: app.heartbeats.check(app.clock.now())),
+        # new incidents matching a known error get linked to its problem, once
+        Module("known_errors", app.known_errors.record_matches),
     ]
 
 
