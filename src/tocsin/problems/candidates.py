@@ -133,8 +133,8 @@ class Candidates:
                 principal,
                 ProblemIn(
                     title=shown.title,
-                    description=f"Recurring: {len(incidents)} incidents alike, "
-                    f"{incidents[0].number} to {incidents[-1].number}.",
+                    # what the incidents said: the known error's symptoms, later
+                    description="\n".join(dict.fromkeys(i.title for i in incidents)),
                     customer=shown.customer,
                     services=[shown.service] if shown.service else [],
                     category=shown.category,

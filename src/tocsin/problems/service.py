@@ -485,13 +485,14 @@ class ProblemRecords:
         s.execute(
             select(Incident.id).where(Incident.id.in_(ids)).order_by(Incident.id).with_for_update()
         )
-        existing = dict(
-            s.execute(
+        existing: dict[int, str] = {
+            incident_id: number
+            for incident_id, number in s.execute(
                 select(ProblemIncident.incident_id, Problem.number)
                 .join(Problem, Problem.id == ProblemIncident.problem_id)
                 .where(ProblemIncident.incident_id.in_(ids))
-            ).tuples()
-        )
+            )
+        }
         taken = sorted(
             f"{i.number} ({existing[i.id]})"
             for i in incidents
@@ -570,7 +571,7 @@ def incidents_of(s: Session, problem: Problem) -> list[ProblemIncidentOut]:
         .join(ProblemIncident, ProblemIncident.incident_id == Incident.id)
         .where(ProblemIncident.problem_id == problem.id)
         .order_by(Incident.opened_at, Incident.id)
-    ).tuples()
+    ).all()
     return [
         ProblemIncidentOut(
             id=i.id,
