@@ -116,6 +116,13 @@ SAMPLE_BODIES: dict[tuple[str, str], Any] = {
     },
     ("PATCH", "/api/v1/escalation-policies/{slug}"): {"name": "Probe renamed"},
     ("POST", "/api/v1/heartbeats/{key}"): None,
+    ("POST", "/api/v1/problems"): {"title": "Probe", "customer": "acme"},
+    ("PATCH", "/api/v1/problems/{ref}"): {"title": "Probe edited"},
+    ("POST", "/api/v1/problems/{ref}/incidents"): {"incidents": ["INC0000001"]},
+    ("POST", "/api/v1/problem-candidates/{key}/accept"): None,
+    ("POST", "/api/v1/problem-candidates/{key}/dismiss"): None,
+    ("POST", "/api/v1/known-errors"): {"title": "Probe", "customer": "acme"},
+    ("PATCH", "/api/v1/known-errors/{ref}"): {"title": "Probe edited"},
 }
 
 
@@ -224,6 +231,9 @@ def _path_values(world: World, incident: str, token_id: int) -> dict[str, dict[s
         "/api/v1/schedules/": {"slug": "probe", "override_id": "1"},
         "/api/v1/escalation-policies/": {"slug": "probe"},
         "/api/v1/heartbeats/": {"key": "not-a-heartbeat-key"},
+        "/api/v1/problems/": {"ref": "PRB0000001", "incident": incident},
+        "/api/v1/problem-candidates/": {"key": "0000000000000000"},
+        "/api/v1/known-errors/": {"ref": "KE0000001"},
     }
 
 

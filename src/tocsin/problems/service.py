@@ -485,14 +485,13 @@ class ProblemRecords:
         s.execute(
             select(Incident.id).where(Incident.id.in_(ids)).order_by(Incident.id).with_for_update()
         )
-        existing: dict[int, str] = {
-            incident_id: number
-            for incident_id, number in s.execute(
+        existing: dict[int, str] = dict(
+            s.execute(
                 select(ProblemIncident.incident_id, Problem.number)
                 .join(Problem, Problem.id == ProblemIncident.problem_id)
                 .where(ProblemIncident.incident_id.in_(ids))
-            )
-        }
+            ).all()
+        )
         taken = sorted(
             f"{i.number} ({existing[i.id]})"
             for i in incidents
