@@ -444,6 +444,14 @@ class ProblemRecords:
         with self.db.read() as s:
             return incidents_of(s, problem_by_ref(s, principal, ref))
 
+    def of_incident(self, principal: Principal, incident_ref: str) -> ProblemOut | None:
+        """The problem an incident is linked to, if any."""
+        principal.require(Permission.PROBLEM_READ)
+        with self.db.read() as s:
+            incident = incident_by_ref(s, principal, incident_ref)
+            problem = problem_of_incident(s, incident.id)
+            return self.render(s, problem) if problem is not None else None
+
     def link(self, principal: Principal, ref: str, refs: Sequence[str]) -> list[ProblemIncidentOut]:
         principal.require(Permission.PROBLEM_MANAGE)
         with self.db.unit_of_work() as uow:

@@ -20,6 +20,7 @@ from tocsin.web.ui.forms import FormErrors, choices_for, errors_from, filled, ve
 from tocsin.web.ui.incident_view import NEXT_STEP, ONE_CLICK, SUBMIT_LABELS, sla_timers
 from tocsin.web.ui.notices import notice
 from tocsin.web.ui.pages import FormData, PageRoute, PostedStaff, Redirect, SignedIn, see_other
+from tocsin.web.ui.problems import incident_section
 from tocsin.web.ui.render import page
 from tocsin.web.ui.session import Visitor
 
@@ -89,6 +90,7 @@ def _detail(
         resolution_codes=list(ResolutionCode),
         can_work=can_work,
         can_comment=principal.can(Permission.INCIDENT_COMMENT),
+        problem_section=incident_section(app, principal, incident.number),
     )
 
 

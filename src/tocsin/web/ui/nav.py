@@ -15,6 +15,8 @@ SECTIONS: tuple[tuple[str, str, Permission | None], ...] = (
     ("/integrations", "Integrations", Permission.TEAMS_READ),
     ("/sla", "SLA", Permission.TEAMS_READ),
     ("/admin/users", "Admin", Permission.USERS_MANAGE),
+    ("/problems", "Problems", Permission.PROBLEM_READ),
+    ("/known-errors", "Known errors", Permission.PROBLEM_READ),
 )
 
 

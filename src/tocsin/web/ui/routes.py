@@ -22,6 +22,7 @@ from tocsin.web.ui import (
     oncall,
     portal,
     prefs,
+    problems,
     queue,
     services,
     sla,
@@ -50,6 +51,7 @@ for _module in (
     alerts,
     integrations,
     services,
+    problems,
 ):
     router.include_router(_module.router)
 
