@@ -72,7 +72,7 @@ def test_a_manager_works_a_problem_through_the_pages(world: World) -> None:
         workaround="Restart the pool",
         five_whys="pool full\nno limit",
     )
-    assert "id=\"problem-state\">Known error<" in done
+    assert 'id="problem-state">Known error<' in done
     assert "pool too small" in done
 
     page = world.client.get(f"/incidents/{incident}").text
