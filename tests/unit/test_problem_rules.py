@@ -3,12 +3,22 @@ the clustering of recurring incidents."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from tocsin.problems.clustering import Item, cluster_key, clusters
+from tocsin.problems.impact import Occurrence, impact
 from tocsin.problems.lifecycle import TRANSITIONS, ProblemState, allowed, may_move, missing_for
-from tocsin.problems.matching import IncidentFacts, KnownErrorFacts, match, matches
+from tocsin.problems.matching import (
+    IncidentFacts,
+    KnownErrorFacts,
+    common_fingerprint,
+    match,
+    matches,
+)
 from tocsin.problems.similarity import jaccard, similar, tokens
+from tocsin.problems.voting import votes
 
 S = ProblemState
 
@@ -151,3 +161,33 @@ def test_clusters_by_text_and_by_fingerprint() -> None:
 def test_cluster_key_changes_when_the_cluster_grows() -> None:
     assert cluster_key(1, [1, 2, 3]) != cluster_key(1, [1, 2, 3, 4])
     assert cluster_key(1, [1, 2, 3]) != cluster_key(2, [1, 2, 3])
+
+
+def test_votes_weigh_and_abstain() -> None:
+    ballots = [("Network", 0.9), ("Network", 0.5), ("Database", 0.6), (None, 0.0)]
+    assert votes(ballots) == [("Network", 0.7), ("Database", 0.3)]
+    assert votes([(None, 1.0), ("x", 1.0)]) == [("x", 0.5)]
+    assert votes([]) == []
+    assert len(votes([(n, 1.0) for n in range(5)], top=3)) == 3
+
+
+def test_impact_sums_downtime_of_resolved_and_open_incidents() -> None:
+    t0 = datetime(2026, 3, 2, 9, tzinfo=UTC)
+    now = t0 + timedelta(hours=10)
+    found = impact(
+        [
+            Occurrence(t0, t0 + timedelta(hours=2), open=False),
+            Occurrence(t0 + timedelta(hours=4), None, open=True),  # 6 h so far
+            Occurrence(t0 + timedelta(hours=5), None, open=False),  # cancelled: none
+            Occurrence(t0 + timedelta(hours=6), t0, open=False),  # negative: none
+        ],
+        now,
+    )
+    assert (found.incidents, found.open, found.downtime_seconds) == (4, 1, 8 * 3600)
+    assert (found.first_at, found.last_at) == (t0, t0 + timedelta(hours=6))
+    assert impact([], now).first_at is None
+
+
+def test_common_fingerprint_needs_two_incidents() -> None:
+    assert common_fingerprint([frozenset({"a"}), frozenset({"a", "b"}), frozenset()]) == "a"
+    assert common_fingerprint([frozenset({"a"}), frozenset({"b"})]) is None
