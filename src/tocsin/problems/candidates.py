@@ -155,7 +155,7 @@ class Candidates:
                     key=cluster.key,
                     customer_id=cluster.customer_id,
                     dismissed_at=now,
-                    dismissed_by_id=principal.user_id,
+                    dismissed_by_id=principal.actor.user_id,
                 )
             )
             uow.record(

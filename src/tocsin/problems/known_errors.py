@@ -114,7 +114,7 @@ def record_for_problem(
             version=1,
             created_at=now,
             updated_at=now,
-            created_by_id=principal.user_id,
+            created_by_id=principal.actor.user_id,
         )
         s.add(known)
         s.flush()
@@ -277,7 +277,7 @@ class KnownErrors:
                 version=1,
                 created_at=now,
                 updated_at=now,
-                created_by_id=principal.user_id,
+                created_by_id=principal.actor.user_id,
             )
             s.add(known)
             s.flush()
@@ -445,16 +445,19 @@ class KnownErrors:
                 if not found:
                     continue
                 best = next(k for k in candidates if k.id == found[0].known_error_id)
-                inserted = s.execute(
-                    insert_ignoring(s, ProblemIncident.__table__).values(  # type: ignore[arg-type]
+                # RETURNING answers a row only when this transaction wrote the link
+                inserted = s.scalar(
+                    insert_ignoring(s, ProblemIncident.__table__)  # type: ignore[arg-type]
+                    .values(
                         incident_id=incident.id,
                         problem_id=best.problem_id,
                         source="known_error",
                         linked_at=now,
                         linked_by_id=None,
                     )
+                    .returning(ProblemIncident.incident_id)
                 )
-                if not inserted.rowcount:  # type: ignore[attr-defined]
+                if inserted is None:
                     continue
                 problem = s.get(Problem, best.problem_id)
                 assert problem is not None

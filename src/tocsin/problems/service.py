@@ -256,7 +256,7 @@ class ProblemRecords:
             opened_at=now,
             root_cause_at=now if data.root_cause.strip() else None,
             updated_at=now,
-            created_by_id=principal.user_id,
+            created_by_id=principal.actor.user_id,
         )
         s.add(problem)
         s.flush()
@@ -520,7 +520,7 @@ class ProblemRecords:
                     problem_id=problem.id,
                     source=source,
                     linked_at=now,
-                    linked_by_id=principal.user_id,
+                    linked_by_id=principal.actor.user_id,
                 )
             )
             incident.updated_at = now
