@@ -45,6 +45,10 @@ from tocsin.oncall.service import OncallService
 from tocsin.paging.link_actions import LinkActions
 from tocsin.paging.links import ActionLinks
 from tocsin.paging.service import PagingService
+from tocsin.problems.candidates import Candidates
+from tocsin.problems.known_errors import KnownErrors
+from tocsin.problems.service import ProblemRecords
+from tocsin.problems.suggestions import Suggestions
 from tocsin.reports.service import ReportService
 from tocsin.settings import Settings
 from tocsin.sla.service import SlaService
@@ -92,6 +96,11 @@ class Tocsin:
     imports: ServicenowImport = field(repr=False)
     # change records (deploys, configuration) and an incident's recent changes
     changes: ChangeService = field(repr=False)
+    # problem management: problems, the known-error database, candidates, suggestions
+    problems: ProblemRecords = field(repr=False)
+    known_errors: KnownErrors = field(repr=False)
+    problem_candidates: Candidates = field(repr=False)
+    suggestions: Suggestions = field(repr=False)
 
     def migrate(self) -> None:
         """Bring the schema up to date, then seal the audit chain if it is not. Entries
@@ -174,6 +183,7 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Tocsin:
     sla = SlaService(db, clock, warn_at=settings.sla_warn_at)
     incidents = IncidentService(db, clock, priority_matrix=settings.priority_matrix, sla=sla)
     actions = IncidentActions(incidents, auto_close_days=settings.auto_close_days)
+    problems = ProblemRecords(db, clock, incidents)
     batch = settings.ingest_max_batch
     alerts = AlertService(db, clock, actions, matrix=settings.priority_matrix, max_batch=batch)
     auth = AuthService(db, clock, teams_of=team_slugs_of, max_batch=batch)
@@ -217,4 +227,14 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Tocsin:
         reports=ReportService(db, clock, sla),
         imports=ServicenowImport(db, clock, priority_matrix=settings.priority_matrix),
         changes=ChangeService(db, clock, recent_hours=settings.recent_changes_hours),
+        problems=problems,
+        known_errors=KnownErrors(db, clock, incidents),
+        problem_candidates=Candidates(
+            db,
+            clock,
+            problems,
+            days=settings.problem_candidate_days,
+            minimum=settings.problem_candidate_min,
+        ),
+        suggestions=Suggestions(db),
     )

@@ -124,6 +124,10 @@ class Settings(BaseSettings):
     )
     # An incident lists its service's changes from this many hours before it opened.
     recent_changes_hours: float = Field(default=24.0, gt=0, le=24 * 90)
+    # Problem candidates: incidents of the last this many days without a problem are
+    # clustered; clusters of at least problem_candidate_min incidents are proposed.
+    problem_candidate_days: int = Field(default=30, ge=1, le=365)
+    problem_candidate_min: int = Field(default=3, ge=2, le=1000)
 
     @field_validator("priority_matrix")
     @classmethod

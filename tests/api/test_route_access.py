@@ -119,6 +119,13 @@ SAMPLE_BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/api/v1/changes"): {"summary": "Sample deploy"},
     ("POST", "/v2/change/enqueue"): {"routing_key": "x", "payload": {"summary": "s"}},
     ("POST", "/api/v1/ingest/change"): {"summary": "s"},
+    ("POST", "/api/v1/problems"): {"title": "Probe", "customer": "acme"},
+    ("PATCH", "/api/v1/problems/{ref}"): {"title": "Probe edited"},
+    ("POST", "/api/v1/problems/{ref}/incidents"): {"incidents": ["INC0000001"]},
+    ("POST", "/api/v1/problem-candidates/{key}/accept"): None,
+    ("POST", "/api/v1/problem-candidates/{key}/dismiss"): None,
+    ("POST", "/api/v1/known-errors"): {"title": "Probe", "customer": "acme"},
+    ("PATCH", "/api/v1/known-errors/{ref}"): {"title": "Probe edited"},
 }
 
 
@@ -229,6 +236,9 @@ def _path_values(world: World, incident: str, token_id: int) -> dict[str, dict[s
         "/api/v1/heartbeats/": {"key": "not-a-heartbeat-key"},
         "/api/v1/changes/": {"change_id": "1"},
         "/v2/alerts/requests/": {"request_id": "not-a-request-id"},
+        "/api/v1/problems/": {"ref": "PRB0000001", "incident": incident},
+        "/api/v1/problem-candidates/": {"key": "0000000000000000"},
+        "/api/v1/known-errors/": {"ref": "KE0000001"},
     }
 
 

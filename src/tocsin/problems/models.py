@@ -101,3 +101,15 @@ class KnownError(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class ProblemCandidateDismissal(Base):
+    """A cluster of recurring incidents someone said is not a problem: it is no longer
+    proposed (a cluster that gains an incident has another key and is proposed again)."""
+
+    __tablename__ = "problem_candidate_dismissals"
+
+    key: Mapped[str] = mapped_column(String(32), primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    dismissed_at: Mapped[datetime]
+    dismissed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -22,6 +22,7 @@ from tocsin.web.api.v1 import (
     heartbeats,
     incidents,
     oncall,
+    problems,
     sla,
 )
 from tocsin.web.front import Front
@@ -70,6 +71,7 @@ def create_app(tocsin: Tocsin) -> Front:
         changes.router,
         change_ingest.router,
         opsgenie_requests.router,
+        problems.router,
     )
     for router in routers:
         app.include_router(router)

@@ -36,6 +36,8 @@ def default_modules(app: Tocsin) -> list[Module]:
         ),
         Module("heartbeats", lambda: app.heartbeats.check(app.clock.now())),
         Module("alert_requests", app.alerts.prune_requests),
+        # new incidents matching a known error get linked to its problem, once
+        Module("known_errors", app.known_errors.record_matches),
     ]
 
 

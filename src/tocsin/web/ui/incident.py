@@ -21,6 +21,7 @@ from tocsin.web.ui.forms import FormErrors, choices_for, errors_from, filled, ve
 from tocsin.web.ui.incident_view import NEXT_STEP, ONE_CLICK, SUBMIT_LABELS, sla_timers
 from tocsin.web.ui.notices import notice
 from tocsin.web.ui.pages import FormData, PageRoute, PostedStaff, Redirect, SignedIn, see_other
+from tocsin.web.ui.problems import incident_section
 from tocsin.web.ui.render import page
 from tocsin.web.ui.session import Visitor
 
@@ -92,6 +93,7 @@ def _detail(
         can_comment=principal.can(Permission.INCIDENT_COMMENT),
         recent_changes=recent_changes(app, principal, incident.number),
         recent_changes_hours=app.changes.recent_hours,
+        problem_section=incident_section(app, principal, incident.number),
     )
 
 

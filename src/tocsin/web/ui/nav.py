@@ -16,6 +16,8 @@ SECTIONS: tuple[tuple[str, str, Permission | None], ...] = (
     ("/sla", "SLA", Permission.TEAMS_READ),
     ("/admin/users", "Admin", Permission.USERS_MANAGE),
     ("/changes", "Changes", Permission.CHANGE_READ),
+    ("/problems", "Problems", Permission.PROBLEM_READ),
+    ("/known-errors", "Known errors", Permission.PROBLEM_READ),
 )
 
 

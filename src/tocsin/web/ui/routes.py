@@ -22,6 +22,7 @@ from tocsin.web.ui import (
     oncall,
     portal,
     prefs,
+    problems,
     queue,
     services,
     sla,
@@ -52,6 +53,7 @@ for _module in (
     integrations,
     services,
     change_pages,
+    problems,
 ):
     router.include_router(_module.router)
 
