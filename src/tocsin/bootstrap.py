@@ -44,6 +44,9 @@ from tocsin.paging.link_actions import LinkActions
 from tocsin.paging.links import ActionLinks
 from tocsin.paging.service import PagingService
 from tocsin.reports.service import ReportService
+from tocsin.reviews.items import ActionItemService
+from tocsin.reviews.rules import ReviewPolicy, parse_priorities
+from tocsin.reviews.service import ReviewService
 from tocsin.settings import Settings
 from tocsin.sla.service import SlaService
 
@@ -86,6 +89,9 @@ class Tocsin:
     live: LiveBus = field(repr=False)
     # read-only figures for the dashboard and reports (MTTA, MTTR, open work, SLA watch)
     reports: ReportService = field(repr=False)
+    # post-incident reviews and their action items
+    reviews: ReviewService = field(repr=False)
+    action_items: ActionItemService = field(repr=False)
 
     def migrate(self) -> None:
         """Bring the schema up to date, then seal the audit chain if it is not. Entries
@@ -209,4 +215,13 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Tocsin:
         paging=PagingService(db, incidents, sla, deliveries, links, settings.base_url),
         live=LiveBus(db, poll_seconds=settings.live_poll_seconds),
         reports=ReportService(db, clock, sla),
+        reviews=ReviewService(
+            db,
+            clock,
+            policy=ReviewPolicy(
+                priorities=parse_priorities(settings.review_required_priorities),
+                for_major=settings.review_required_for_major,
+            ),
+        ),
+        action_items=ActionItemService(db, clock),
     )
