@@ -84,7 +84,8 @@ def _emails(session: Session, ids: set[int | None]) -> dict[int, str]:
     wanted = {i for i in ids if i is not None}
     if not wanted:
         return {}
-    return dict(session.execute(select(User.id, User.email).where(User.id.in_(wanted))).tuples())
+    rows = session.execute(select(User.id, User.email).where(User.id.in_(wanted)))
+    return {row[0]: row[1] for row in rows}
 
 
 def render_items(
@@ -92,13 +93,12 @@ def render_items(
 ) -> list[ActionItemOut]:
     owners = _emails(session, {i.owner_id for i in items})
     if numbers is None:
-        numbers = dict(
-            session.execute(
-                select(Review.id, Incident.number)
-                .join(Incident, Incident.id == Review.incident_id)
-                .where(Review.id.in_({i.review_id for i in items}))
-            ).tuples()
+        rows = session.execute(
+            select(Review.id, Incident.number)
+            .join(Incident, Incident.id == Review.incident_id)
+            .where(Review.id.in_({i.review_id for i in items}))
         )
+        numbers = {row[0]: row[1] for row in rows}
     return [
         ActionItemOut(
             id=i.id,
