@@ -116,6 +116,11 @@ SAMPLE_BODIES: dict[tuple[str, str], Any] = {
     },
     ("PATCH", "/api/v1/escalation-policies/{slug}"): {"name": "Probe renamed"},
     ("POST", "/api/v1/heartbeats/{key}"): None,
+    ("POST", "/api/v1/reviews"): {"incident": "INC0000001"},
+    ("PATCH", "/api/v1/reviews/{review_id}"): {"summary": "Sample"},
+    ("POST", "/api/v1/reviews/{review_id}/regenerate"): None,
+    ("POST", "/api/v1/reviews/{review_id}/action-items"): {"title": "Sample"},
+    ("PATCH", "/api/v1/action-items/{item_id}"): {"done": True},
 }
 
 
@@ -224,6 +229,8 @@ def _path_values(world: World, incident: str, token_id: int) -> dict[str, dict[s
         "/api/v1/schedules/": {"slug": "probe", "override_id": "1"},
         "/api/v1/escalation-policies/": {"slug": "probe"},
         "/api/v1/heartbeats/": {"key": "not-a-heartbeat-key"},
+        "/api/v1/reviews/": {"review_id": "1"},
+        "/api/v1/action-items/": {"item_id": "1"},
     }
 
 
