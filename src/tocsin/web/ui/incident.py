@@ -21,6 +21,7 @@ from tocsin.web.ui.incident_view import NEXT_STEP, ONE_CLICK, SUBMIT_LABELS, sla
 from tocsin.web.ui.notices import notice
 from tocsin.web.ui.pages import FormData, PageRoute, PostedStaff, Redirect, SignedIn, see_other
 from tocsin.web.ui.render import page
+from tocsin.web.ui.reviews import review_panel
 from tocsin.web.ui.session import Visitor
 
 # Every route here depends on PUBLIC for the access rule and checks the session itself
@@ -89,6 +90,7 @@ def _detail(
         resolution_codes=list(ResolutionCode),
         can_work=can_work,
         can_comment=principal.can(Permission.INCIDENT_COMMENT),
+        review_panel=review_panel(app, principal, incident),
     )
 
 
