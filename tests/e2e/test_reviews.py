@@ -13,7 +13,7 @@ from tocsin.core.clock import FrozenClock
 from tocsin.incidents.lifecycle import Action
 from tocsin.incidents.schemas import ActionIn, IncidentIn
 
-from .conftest import AGENT, World, sign_in
+from .conftest import AGENT, World, shoot, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -63,6 +63,7 @@ def test_review_of_a_resolved_p1(world: World, page: Page) -> None:
     item.locator("button:has-text('Mark done')").click()
     expect(page.locator(".alert.ok")).to_have_text("Action item done.")
     expect(page.locator("li.action-item.done")).to_have_count(1)
+    shoot(page, "review")
 
     with page.expect_download() as info:
         page.click("a:has-text('Download Markdown')")
