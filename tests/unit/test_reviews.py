@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from pydantic import ValidationError
 
 from tocsin.reviews.markdown import to_markdown
 from tocsin.reviews.rules import ReviewPolicy, parse_priorities
@@ -17,6 +18,7 @@ from tocsin.reviews.timeline import (
     on_hold_seconds,
     summarise,
 )
+from tocsin.settings import Settings
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -138,6 +140,9 @@ def test_parse_priorities() -> None:
         parse_priorities("1,6")
     with pytest.raises(ValueError, match="'high'"):
         parse_priorities("high")
+    assert Settings(review_required_priorities="P2, 1").review_required_priorities == "1,2"
+    with pytest.raises(ValidationError, match="'0' is not a priority"):
+        Settings(review_required_priorities="0")
 
 
 def _review(**kw: object) -> ReviewOut:

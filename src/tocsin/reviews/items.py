@@ -3,6 +3,7 @@ and overdue ones."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select
@@ -20,6 +21,10 @@ from tocsin.reviews.models import ActionItem, Review
 from tocsin.reviews.reads import render_items, review_by_ref, review_visible
 from tocsin.reviews.schemas import ActionItemIn, ActionItemOut, ActionItemPatch
 from tocsin.reviews.service import check_version
+
+
+def _iso(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
 
 
 class ActionItemService:
@@ -107,7 +112,7 @@ class ActionItemService:
                 changes["owner"] = [item.owner_id, owner]
                 item.owner_id = owner
             if "due" in given:
-                changes["due"] = [str(item.due_on), str(data.due)]
+                changes["due"] = [_iso(item.due_on), _iso(data.due)]
                 item.due_on = data.due
             if "link" in given:
                 item.link = data.link or None

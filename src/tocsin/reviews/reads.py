@@ -20,7 +20,7 @@ from tocsin.reviews.rules import ReviewPolicy
 from tocsin.reviews.schemas import ActionItemOut, GeneratedOut, ReviewOut
 from tocsin.reviews.timeline import Entry, IncidentFacts, Summary, summarise
 
-# A note's text in the generated timeline: enough to recognise it, not the whole of it.
+# A note's or alert's text in the generated timeline: enough to recognise it, not all of it.
 _MESSAGE_CHARS = 500
 
 
@@ -68,7 +68,12 @@ def generate(session: Session, incident: Incident) -> Summary:
         )
     ]
     alerts = [
-        Entry(at=a.first_seen_at, kind="alert", actor=a.source or "", message=a.summary[:500])
+        Entry(
+            at=a.first_seen_at,
+            kind="alert",
+            actor=a.source or "",
+            message=a.summary[:_MESSAGE_CHARS],
+        )
         for a in session.scalars(
             select(Alert).where(Alert.incident_id == incident.id).order_by(Alert.first_seen_at)
         )

@@ -117,11 +117,12 @@ class ReviewService:
                 raise Conflict(
                     "This review is published; move it back to draft or in review to edit it."
                 )
-            for name in sections:
-                value = getattr(data, name)
-                if value != getattr(review, name):
-                    setattr(review, name, value)
-                    changed[name] = len(value)
+            # The audit entry names the sections changed; their text stays in the review.
+            edited = [n for n in sections if getattr(data, n) != getattr(review, n)]
+            for name in edited:
+                setattr(review, name, getattr(data, name))
+            if edited:
+                changed["sections"] = edited
             if target is not None and target != review.state:
                 changed["state"] = [review.state, target]
                 review.state = target
