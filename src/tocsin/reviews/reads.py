@@ -122,40 +122,65 @@ def render_items(
     ]
 
 
-def render_review(session: Session, review: Review, policy: ReviewPolicy, today: date) -> ReviewOut:
-    incident = session.get(Incident, review.incident_id)
-    customer = session.get(Customer, review.customer_id)
-    assert incident is not None
-    assert customer is not None
-    items = list(
+def render_reviews(
+    session: Session, reviews: list[Review], policy: ReviewPolicy, today: date
+) -> list[ReviewOut]:
+    """Reviews as the API shows them; a page of them in a fixed number of queries."""
+    if not reviews:
+        return []
+    incidents = {
+        i.id: i
+        for i in session.scalars(
+            select(Incident).where(Incident.id.in_({r.incident_id for r in reviews}))
+        )
+    }
+    slugs = {
+        row[0]: row[1]
+        for row in session.execute(
+            select(Customer.id, Customer.slug).where(
+                Customer.id.in_({r.customer_id for r in reviews})
+            )
+        )
+    }
+    numbers = {r.id: incidents[r.incident_id].number for r in reviews}
+    flat = list(
         session.scalars(
-            select(ActionItem).where(ActionItem.review_id == review.id).order_by(ActionItem.id)
+            select(ActionItem).where(ActionItem.review_id.in_(numbers)).order_by(ActionItem.id)
         )
     )
-    author = _emails(session, {review.author_id}).get(review.author_id or 0)
-    generated: dict[str, Any] = review.timeline
-    return ReviewOut(
-        id=review.id,
-        incident=incident.number,
-        incident_id=incident.id,
-        incident_title=incident.title,
-        priority=incident.priority,
-        major=incident.major,
-        customer=customer.slug,
-        state=review.state,
-        required=policy.required(priority=incident.priority, major=incident.major),
-        summary=review.summary,
-        impact=review.impact,
-        root_cause=review.root_cause,
-        went_well=review.went_well,
-        went_wrong=review.went_wrong,
-        lessons=review.lessons,
-        generated=GeneratedOut.model_validate(generated),
-        generated_at=review.generated_at,
-        author=author,
-        version=review.version,
-        created_at=review.created_at,
-        updated_at=review.updated_at,
-        published_at=review.published_at,
-        action_items=render_items(session, items, today, {review.id: incident.number}),
-    )
+    rendered: dict[int, list[ActionItemOut]] = {r.id: [] for r in reviews}
+    for item in render_items(session, flat, today, numbers):
+        rendered[item.review].append(item)
+    authors = _emails(session, {r.author_id for r in reviews})
+    out = []
+    for review in reviews:
+        incident = incidents[review.incident_id]
+        generated: dict[str, Any] = review.timeline
+        out.append(
+            ReviewOut(
+                id=review.id,
+                incident=incident.number,
+                incident_id=incident.id,
+                incident_title=incident.title,
+                priority=incident.priority,
+                major=incident.major,
+                customer=slugs[review.customer_id],
+                state=review.state,
+                required=policy.required(priority=incident.priority, major=incident.major),
+                summary=review.summary,
+                impact=review.impact,
+                root_cause=review.root_cause,
+                went_well=review.went_well,
+                went_wrong=review.went_wrong,
+                lessons=review.lessons,
+                generated=GeneratedOut.model_validate(generated),
+                generated_at=review.generated_at,
+                author=authors.get(review.author_id) if review.author_id else None,
+                version=review.version,
+                created_at=review.created_at,
+                updated_at=review.updated_at,
+                published_at=review.published_at,
+                action_items=rendered[review.id],
+            )
+        )
+    return out

@@ -21,7 +21,7 @@ from tocsin.incidents.models import Incident
 from tocsin.incidents.queries import incident_by_ref, visible
 from tocsin.reviews.markdown import to_markdown
 from tocsin.reviews.models import Review
-from tocsin.reviews.reads import generate, render_review, review_by_ref, review_visible
+from tocsin.reviews.reads import generate, render_reviews, review_by_ref, review_visible
 from tocsin.reviews.rules import REVIEWABLE_STATES, ReviewPolicy, ReviewState
 from tocsin.reviews.schemas import SECTIONS, MissingReviewOut, ReviewIn, ReviewOut, ReviewPatch
 
@@ -41,7 +41,7 @@ class ReviewService:
         self.policy = policy
 
     def _out(self, session: Session, review: Review) -> ReviewOut:
-        return render_review(session, review, self.policy, self.clock.now().date())
+        return render_reviews(session, [review], self.policy, self.clock.now().date())[0]
 
     def _record(
         self, uow: UnitOfWork, principal: Principal, review: Review, action: str, **data: Any
@@ -228,7 +228,7 @@ class ReviewService:
             )
             more = offset + len(rows) < total
             return Page(
-                items=[self._out(s, r) for r in rows],
+                items=render_reviews(s, rows, self.policy, self.clock.now().date()),
                 total=total,
                 next=encode_cursor([offset + len(rows)]) if more else None,
             )
