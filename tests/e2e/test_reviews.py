@@ -13,12 +13,12 @@ from tocsin.core.clock import FrozenClock
 from tocsin.incidents.lifecycle import Action
 from tocsin.incidents.schemas import ActionIn, IncidentIn
 
-from .conftest import AGENT, World, shoot, sign_in
+from .conftest import AGENT, World, assert_fits, shoot, sign_in
 
 pytestmark = pytest.mark.e2e
 
 
-def test_review_of_a_resolved_p1(world: World, page: Page) -> None:
+def test_review_of_a_resolved_p1(world: World, page: Page, phone: Page) -> None:
     incident = world.app.incidents.create(
         world.admin, IncidentIn(title="Checkout down", customer="acme", impact=1, urgency=1)
     )
@@ -74,6 +74,12 @@ def test_review_of_a_resolved_p1(world: World, page: Page) -> None:
     assert "## Root cause\n\nRelease 42 broke the payment client." in text
     assert f"- [x] Canary every release (owner {AGENT}, due 2026-03-20)" in text
 
+    review_url = page.url
     page.click("nav a:has-text('Reviews')")
     expect(page.locator("#list tbody tr")).to_have_count(1)
     expect(page.locator("#missing")).to_contain_text("Every resolved incident")
+
+    sign_in(phone, AGENT)
+    for path in ("/reviews", review_url):
+        phone.goto(path)
+        assert_fits(phone)
