@@ -61,6 +61,8 @@ def test_the_panel_by_role_a_stale_save_and_a_refused_item(world: World) -> None
     again = world.client.post("/reviews", data={"csrf_token": csrf, "incident": number})
     assert again.status_code == 409
     assert "already has a review" in again.text
+    junk = world.client.post("/reviews", data={"csrf_token": csrf, "incident": "INC\x00"})
+    assert junk.status_code == 422
 
     # Someone else saves meanwhile: the agent's save is refused and keeps what was typed.
     review = world.app.reviews.for_incident(world.principals["agent"], _id(world, number))

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from tocsin.auth.principal import Principal
 from tocsin.auth.roles import Permission
 from tocsin.bootstrap import Tocsin
-from tocsin.core.errors import StaleVersion, TocsinError
+from tocsin.core.errors import StaleVersion, TocsinError, ValidationFailed
 from tocsin.incidents.schemas import IncidentOut
 from tocsin.reviews.rules import REVIEWABLE_STATES
 from tocsin.reviews.schemas import SECTIONS, ActionItemIn, ActionItemPatch, ReviewIn, ReviewPatch
@@ -67,7 +67,10 @@ def review_list(request: Request, visitor: Staff, ok: str = "") -> Response:
 
 @router.post("/reviews", dependencies=[PUBLIC])
 def start_review(request: Request, visitor: PostedStaff, form: FormData) -> Response:
-    data = ReviewIn(incident=form.get("incident", "").strip()[:40])
+    try:
+        data = ReviewIn(incident=form.get("incident", "").strip()[:40])
+    except ValidationError:
+        raise ValidationFailed("That is not an incident number.", field="incident") from None
     review = get_app(request).reviews.create(visitor.principal, data)
     return see_other(f"/reviews/{review.id}?ok=review_started")
 
