@@ -208,6 +208,10 @@ def test_missing_reviews_and_regenerate(world: World) -> None:
     assert (
         world.client.get("/api/v1/reviews?state=nope", headers=world.h("viewer")).status_code == 422
     )
+    optional = world.client.get("/api/v1/reviews?required=false", headers=world.h("viewer"))
+    assert [r["incident"] for r in optional.json()["items"]] == [p4]
+    required = world.client.get("/api/v1/reviews?required=true", headers=world.h("viewer"))
+    assert [r["incident"] for r in required.json()["items"]] == [p1]
 
 
 def test_tenants_see_only_their_own_reviews(world: World) -> None:

@@ -191,6 +191,7 @@ class ReviewService:
         *,
         state: str | None = None,
         customer: str | None = None,
+        required: bool | None = None,
         limit: int = 25,
         cursor: str | None = None,
     ) -> Page[ReviewOut]:
@@ -212,6 +213,11 @@ class ReviewService:
             if customer:
                 query = query.where(
                     Review.customer_id == customer_by_slug(s, principal, customer).id
+                )
+            if required is not None:
+                rule = self.policy.required_clause(Incident.priority, Incident.major)
+                query = query.join(Incident, Incident.id == Review.incident_id).where(
+                    rule if required else ~rule
                 )
             total = int(s.scalar(select(func.count()).select_from(query.subquery())) or 0)
             rank = case(

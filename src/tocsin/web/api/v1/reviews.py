@@ -38,10 +38,15 @@ def list_reviews(
     principal: Reader,
     state: Annotated[str | None, Query(description="draft, in_review, published")] = None,
     customer: str | None = None,
+    required: Annotated[
+        bool | None, Query(description="true: reviews the rule requires; false: optional ones")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 25,
     cursor: str | None = None,
 ) -> Page[ReviewOut]:
-    return app.reviews.list(principal, state=state, customer=customer, limit=limit, cursor=cursor)
+    return app.reviews.list(
+        principal, state=state, customer=customer, required=required, limit=limit, cursor=cursor
+    )
 
 
 @router.get(
