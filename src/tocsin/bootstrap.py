@@ -28,6 +28,7 @@ from tocsin.db.engine import build_engine, normalise_url
 from tocsin.db.raw import Raw
 from tocsin.db.session import Database, Subscriber
 from tocsin.heartbeats.service import HeartbeatService
+from tocsin.imports.service import ServicenowImport
 from tocsin.incidents.actions import IncidentActions
 from tocsin.incidents.links import IncidentLinks
 from tocsin.incidents.queries import still_unacknowledged
@@ -89,6 +90,8 @@ class Tocsin:
     live: LiveBus = field(repr=False)
     # read-only figures for the dashboard and reports (MTTA, MTTR, open work, SLA watch)
     reports: ReportService = field(repr=False)
+    # other systems' incidents brought in with their history (`tocsin import`)
+    imports: ServicenowImport = field(repr=False)
     # post-incident reviews and their action items
     reviews: ReviewService = field(repr=False)
     action_items: ActionItemService = field(repr=False)
@@ -215,6 +218,7 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Tocsin:
         paging=PagingService(db, incidents, sla, deliveries, links, settings.base_url),
         live=LiveBus(db, poll_seconds=settings.live_poll_seconds),
         reports=ReportService(db, clock, sla),
+        imports=ServicenowImport(db, clock, priority_matrix=settings.priority_matrix),
         reviews=ReviewService(
             db,
             clock,

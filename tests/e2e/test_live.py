@@ -108,7 +108,7 @@ def test_focus_survives_a_refresh(world: World, server: str, page: Page) -> None
 def signed_in_with_script(page: Page) -> None:
     sign_in(page, AGENT)
     expect(page).to_have_url(re.compile(r"/$"))
-    page.wait_for_function("window.tocsinLive !== undefined")
+    page.wait_for_function("() => window.tocsinLive !== undefined")
 
 
 def test_countdowns_say_how_long_is_left(world: World, page: Page) -> None:

@@ -9,6 +9,7 @@ from tocsin.cli import (
     db,
     delivery,
     demo,
+    imports,
     incident,
     integration,
     oncall,
@@ -36,6 +37,7 @@ app.add_typer(audit.app, name="audit")
 app.add_typer(delivery.app, name="delivery")
 app.command("demo")(demo.demo)
 app.command("oncall")(oncall.oncall)
+app.add_typer(imports.app, name="import")
 
 
 def main() -> None:
