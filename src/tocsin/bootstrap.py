@@ -50,6 +50,9 @@ from tocsin.problems.known_errors import KnownErrors
 from tocsin.problems.service import ProblemRecords
 from tocsin.problems.suggestions import Suggestions
 from tocsin.reports.service import ReportService
+from tocsin.reviews.items import ActionItemService
+from tocsin.reviews.rules import ReviewPolicy, parse_priorities
+from tocsin.reviews.service import ReviewService
 from tocsin.settings import Settings
 from tocsin.sla.service import SlaService
 
@@ -101,6 +104,9 @@ class Tocsin:
     known_errors: KnownErrors = field(repr=False)
     problem_candidates: Candidates = field(repr=False)
     suggestions: Suggestions = field(repr=False)
+    # post-incident reviews and their action items
+    reviews: ReviewService = field(repr=False)
+    action_items: ActionItemService = field(repr=False)
 
     def migrate(self) -> None:
         """Bring the schema up to date, then seal the audit chain if it is not. Entries
@@ -237,4 +243,13 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Tocsin:
             minimum=settings.problem_candidate_min,
         ),
         suggestions=Suggestions(db),
+        reviews=ReviewService(
+            db,
+            clock,
+            policy=ReviewPolicy(
+                priorities=parse_priorities(settings.review_required_priorities),
+                for_major=settings.review_required_for_major,
+            ),
+        ),
+        action_items=ActionItemService(db, clock),
     )

@@ -11,6 +11,8 @@ from typing import Any, Literal
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from tocsin.reviews.rules import parse_priorities
+
 DEFAULT_PRIORITY_MATRIX: dict[str, int] = {
     "1x1": 1,
     "1x2": 2,
@@ -128,6 +130,15 @@ class Settings(BaseSettings):
     # clustered; clusters of at least problem_candidate_min incidents are proposed.
     problem_candidate_days: int = Field(default=30, ge=1, le=365)
     problem_candidate_min: int = Field(default=3, ge=2, le=1000)
+    # Post-incident reviews: resolved incidents of these priorities (comma-separated, e.g.
+    # "1,2"; empty: none by priority), and major incidents when the flag is on, require one.
+    review_required_priorities: str = "1,2"
+    review_required_for_major: bool = True
+
+    @field_validator("review_required_priorities")
+    @classmethod
+    def _review_priorities(cls, value: str) -> str:
+        return ",".join(str(p) for p in sorted(parse_priorities(value)))
 
     @field_validator("priority_matrix")
     @classmethod

@@ -126,6 +126,11 @@ SAMPLE_BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/api/v1/problem-candidates/{key}/dismiss"): None,
     ("POST", "/api/v1/known-errors"): {"title": "Probe", "customer": "acme"},
     ("PATCH", "/api/v1/known-errors/{ref}"): {"title": "Probe edited"},
+    ("POST", "/api/v1/reviews"): {"incident": "INC0000001"},
+    ("PATCH", "/api/v1/reviews/{review_id}"): {"summary": "Sample"},
+    ("POST", "/api/v1/reviews/{review_id}/regenerate"): None,
+    ("POST", "/api/v1/reviews/{review_id}/action-items"): {"title": "Sample"},
+    ("PATCH", "/api/v1/action-items/{item_id}"): {"done": True},
 }
 
 
@@ -239,6 +244,8 @@ def _path_values(world: World, incident: str, token_id: int) -> dict[str, dict[s
         "/api/v1/problems/": {"ref": "PRB0000001", "incident": incident},
         "/api/v1/problem-candidates/": {"key": "0000000000000000"},
         "/api/v1/known-errors/": {"ref": "KE0000001"},
+        "/api/v1/reviews/": {"review_id": "1"},
+        "/api/v1/action-items/": {"item_id": "1"},
     }
 
 

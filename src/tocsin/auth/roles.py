@@ -40,6 +40,7 @@ class Permission(StrEnum):
     REVIEW_WRITE = "review.write"  # write post-incident reviews and their action items
     REPORTS_READ = "reports.read"  # MTTA, MTTR, SLA compliance and the other reports
     IMPORT_RUN = "import.run"  # import another system's records with their history
+    REVIEW_READ = "review.read"  # post-incident reviews and their action items
 
 
 _STAFF_READ = {
@@ -52,6 +53,7 @@ _STAFF_READ = {
     Permission.PROBLEM_READ,
     Permission.CHANGE_READ,
     Permission.REPORTS_READ,
+    Permission.REVIEW_READ,
 }
 _AGENT = _STAFF_READ | {
     Permission.INCIDENT_CREATE,

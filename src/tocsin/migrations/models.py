@@ -20,6 +20,7 @@ from tocsin.oncall import models as _oncall
 from tocsin.paging import link_models as _paging_links
 from tocsin.paging import models as _paging
 from tocsin.problems import models as _problems
+from tocsin.reviews import models as _reviews
 from tocsin.sla import models as _sla
 
 metadata = Base.metadata
@@ -39,6 +40,7 @@ __all__ = [
     "_paging",
     "_paging_links",
     "_problems",
+    "_reviews",
     "_sla",
     "metadata",
 ]

@@ -23,6 +23,7 @@ from tocsin.web.api.v1 import (
     incidents,
     oncall,
     problems,
+    reviews,
     sla,
 )
 from tocsin.web.front import Front
@@ -72,6 +73,7 @@ def create_app(tocsin: Tocsin) -> Front:
         change_ingest.router,
         opsgenie_requests.router,
         problems.router,
+        reviews.router,
     )
     for router in routers:
         app.include_router(router)

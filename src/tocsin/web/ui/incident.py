@@ -23,6 +23,7 @@ from tocsin.web.ui.notices import notice
 from tocsin.web.ui.pages import FormData, PageRoute, PostedStaff, Redirect, SignedIn, see_other
 from tocsin.web.ui.problems import incident_section
 from tocsin.web.ui.render import page
+from tocsin.web.ui.reviews import review_panel
 from tocsin.web.ui.session import Visitor
 
 # Every route here depends on PUBLIC for the access rule and checks the session itself
@@ -94,6 +95,7 @@ def _detail(
         recent_changes=recent_changes(app, principal, incident.number),
         recent_changes_hours=app.changes.recent_hours,
         problem_section=incident_section(app, principal, incident.number),
+        review_panel=review_panel(app, principal, incident),
     )
 
 

@@ -14,6 +14,7 @@ SECTIONS: tuple[tuple[str, str, Permission | None], ...] = (
     ("/services", "Services", Permission.TEAMS_READ),
     ("/integrations", "Integrations", Permission.TEAMS_READ),
     ("/sla", "SLA", Permission.TEAMS_READ),
+    ("/reviews", "Reviews", Permission.REVIEW_READ),
     ("/admin/users", "Admin", Permission.USERS_MANAGE),
     ("/changes", "Changes", Permission.CHANGE_READ),
     ("/problems", "Problems", Permission.PROBLEM_READ),

@@ -37,6 +37,14 @@ NOTICES: dict[str, str] = {
     "service_saved": "Service saved.",
     "view_saved": "View saved: it is listed above the queue.",
     "view_deleted": "View deleted.",
+    "review_started": "Review started: the timeline and durations are generated from the "
+    "incident; write the sections below.",
+    "review_saved": "Review saved.",
+    "review_published": "Review published.",
+    "review_regenerated": "Timeline generated again from the incident.",
+    "action_item_added": "Action item added.",
+    "action_item_done": "Action item done.",
+    "action_item_reopened": "Action item open again.",
 }
 
 

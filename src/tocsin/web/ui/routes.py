@@ -24,6 +24,7 @@ from tocsin.web.ui import (
     prefs,
     problems,
     queue,
+    reviews,
     services,
     sla,
     views,
@@ -54,6 +55,7 @@ for _module in (
     services,
     change_pages,
     problems,
+    reviews,
 ):
     router.include_router(_module.router)
 
