@@ -21,6 +21,7 @@ from tocsin.web.api.v1 import (
     heartbeats,
     incidents,
     oncall,
+    reports,
     sla,
 )
 from tocsin.web.front import Front
@@ -66,6 +67,7 @@ def create_app(tocsin: Tocsin) -> Front:
         contacts.router,
         channels.router,
         deliveries.router,
+        reports.router,
     )
     for router in routers:
         app.include_router(router)
