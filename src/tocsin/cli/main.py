@@ -12,6 +12,7 @@ from tocsin.cli import (
     incident,
     integration,
     oncall,
+    report,
     serve,
     token,
     user,
@@ -36,6 +37,7 @@ app.add_typer(audit.app, name="audit")
 app.add_typer(delivery.app, name="delivery")
 app.command("demo")(demo.demo)
 app.command("oncall")(oncall.oncall)
+app.command("report")(report.report)
 
 
 def main() -> None:
