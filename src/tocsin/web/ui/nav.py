@@ -15,6 +15,7 @@ SECTIONS: tuple[tuple[str, str, Permission | None], ...] = (
     ("/integrations", "Integrations", Permission.TEAMS_READ),
     ("/sla", "SLA", Permission.TEAMS_READ),
     ("/admin/users", "Admin", Permission.USERS_MANAGE),
+    ("/reports", "Reports", Permission.REPORTS_READ),
 )
 
 

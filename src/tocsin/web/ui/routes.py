@@ -23,6 +23,7 @@ from tocsin.web.ui import (
     portal,
     prefs,
     queue,
+    reports,
     services,
     sla,
     views,
@@ -50,6 +51,7 @@ for _module in (
     alerts,
     integrations,
     services,
+    reports,
 ):
     router.include_router(_module.router)
 
