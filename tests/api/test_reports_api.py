@@ -125,8 +125,6 @@ def test_reports_compute_the_hand_figures(world: World, data: dict[str, str]) ->
     counts = {r["age"]: r["count"] for r in backlog["rows"]}  # type: ignore[union-attr]
     assert counts == {"<1d": 1, "1-3d": 0, "3-7d": 0, "7-30d": 0, ">30d": 1}  # B and D
 
-
-def test_volume_and_reassignment(world: World, data: dict[str, str]) -> None:
     volume = _get(world, "manager", "/api/v1/reports/volume?by=customer")
     rows = {(r["period"], r["group"]): r["count"] for r in volume["rows"]}  # type: ignore[union-attr]
     assert rows == {("2026-03-02", "acme"): 2, ("2026-03-02", "globex"): 1}
@@ -138,9 +136,7 @@ def test_volume_and_reassignment(world: World, data: dict[str, str]) -> None:
         "reassigned": 0,
         "reassigned_share": 0.0,
     }
-
-
-def test_tenants_see_their_own_figures(world: World, data: dict[str, str]) -> None:
+    # a tenant's manager: only acme's incidents (A and B)
     mtta = _get(world, "acme_manager", "/api/v1/reports/mtta")["total"]
     assert mtta["count"] == 2
     assert mtta["mean_seconds"] == 3 * H
