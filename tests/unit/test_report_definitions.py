@@ -31,12 +31,27 @@ def test_negative_durations_are_skipped_not_clamped() -> None:
     assert (s.count, s.skipped, s.mean, s.median) == (2, 1, 200.0, 200.0)
     empty = summarise([-1.0])
     assert (empty.count, empty.skipped, empty.mean, empty.p90) == (0, 1, None, None)
-    table = duration_table([(-5.0, "ops"), (60.0, "ops"), (120.0, None)], "team")
+    # (count, skipped, mean, median, p90, key) per group, as the database answers them
+    table = duration_table(
+        [(1, 1, 60.0, 60.0, 60.0, "ops"), (1, 0, 120.0, 120.0, 120.0, None)],
+        [(2, 1, 90.0, 90.0, 120.0, None)],
+        "team",
+    )
     assert [(r["group"], r["count"], r["skipped"]) for r in table.rows] == [
         ("(none)", 1, 0),
         ("ops", 1, 1),
     ]
     assert table.total["mean_seconds"] == 90.0
+    assert duration_table([], [], None).rows == [
+        {
+            "group": "all",
+            "count": 0,
+            "skipped": 0,
+            "mean_seconds": None,
+            "median_seconds": None,
+            "p90_seconds": None,
+        }
+    ]
 
 
 def test_periods_from_the_frozen_clock() -> None:
@@ -98,7 +113,8 @@ def test_backlog_buckets_and_sla_compliance() -> None:
 
 
 def test_text_and_csv_output() -> None:
-    table = duration_table([(90.0, None), (7200.0, None)], None)
+    rows = [(2, 0, 3645.0, 3645.0, 7200.0, None)]
+    table = duration_table(rows, rows, None)
     assert to_csv(table).splitlines()[-1] == "total,2,0,3645.0,3645.0,7200.0"
     text = to_text(table)
     assert "1h 00m" in text  # 3645 s

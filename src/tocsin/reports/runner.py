@@ -59,14 +59,11 @@ def build(
 ) -> Table:
     by = filters.by
     name = report.name
-    if name == "mtta":
-        return tables.duration_table(
-            sql.durations(session, principal, filters, Incident.acknowledged_at), by
-        )
-    if name == "mttr":
-        return tables.duration_table(
-            sql.durations(session, principal, filters, Incident.resolved_at), by
-        )
+    if name in ("mtta", "mttr"):
+        end = Incident.acknowledged_at if name == "mtta" else Incident.resolved_at
+        groups = sql.durations(session, principal, filters, end, by=by)
+        total = groups if by is None else sql.durations(session, principal, filters, end, by=None)
+        return tables.duration_table(groups, total, by)
     if name == "sla-compliance":
         return tables.sla_table(sql.sla_counts(session, principal, filters), by)
     if name == "reopen-rate":

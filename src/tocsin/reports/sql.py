@@ -36,7 +36,7 @@ from tocsin.incidents.queries import visible
 from tocsin.problems.models import Problem, ProblemIncident, ProblemService
 from tocsin.reports.definitions import Filters
 from tocsin.reports.queries import OPEN, _state_in
-from tocsin.reports.statistics import AGE_BUCKETS
+from tocsin.reports.statistics import AGE_BUCKETS, summarise
 from tocsin.sla.models import IncidentSla
 
 NONE_LABEL = "(none)"
@@ -118,13 +118,44 @@ def _grouped(session: Session, query: Any, by: str | None, *, group: bool = True
 
 
 def durations(
-    session: Session, principal: Principal, filters: Filters, end_column: Any
-) -> Sequence[Row[Any]]:
-    """(seconds, group key) per incident of the window with `end_column` set."""
+    session: Session,
+    principal: Principal,
+    filters: Filters,
+    end_column: Any,
+    *,
+    by: str | None,
+) -> list[tuple[Any, ...]]:
+    """(count, skipped, mean, median, p90, group key) of `end_column - opened_at` per
+    group, over the incidents of the window with `end_column` set, as
+    reports.statistics.summarise defines them (negative durations skipped).
+
+    PostgreSQL computes them itself: percentile_cont(0.5) is the median (the mean of the
+    two middle values) and percentile_disc(0.9) the nearest-rank p90. SQLite has no
+    ordered-set aggregates and its window functions measured slower than sorting the
+    fetched values (bench/reports.py), so there one float per incident comes back."""
     seconds = seconds_between(session, Incident.opened_at, end_column)
-    query = select(seconds).where(*incident_scope(principal, filters), end_column.is_not(None))
-    query = _grouped(session, query, filters.by, group=False)
-    return session.connection().execute(query).all()
+    scope = [*incident_scope(principal, filters), end_column.is_not(None)]
+    if _dialect(session) == "sqlite":
+        values = _grouped(session, select(seconds).where(*scope), by, group=False)
+        groups: dict[Any, list[float]] = {}
+        for value, key in session.connection().execute(values):
+            groups.setdefault(key, []).append(value)
+        out: list[tuple[Any, ...]] = []
+        for key, found in groups.items():
+            summary = summarise(found)
+            out.append(
+                (summary.count, summary.skipped, summary.mean, summary.median, summary.p90, key)
+            )
+        return out
+    kept = seconds >= 0
+    query = select(
+        func.count().filter(kept),
+        func.count().filter(seconds < 0),
+        func.avg(seconds).filter(kept),
+        func.percentile_cont(0.5).within_group(seconds).filter(kept),
+        func.percentile_disc(0.9).within_group(seconds).filter(kept),
+    ).where(*scope)
+    return [tuple(row) for row in session.execute(_grouped(session, query, by)).all()]
 
 
 def sla_counts(session: Session, principal: Principal, filters: Filters) -> Sequence[Row[Any]]:

@@ -51,19 +51,35 @@ def _summary_cells(summary: Summary) -> dict[str, Cell]:
     }
 
 
-def duration_table(rows: Iterable[Sequence[Any]], by: str | None) -> Table:
-    """rows: (seconds, group key)."""
-    groups: dict[str, list[float]] = defaultdict(list)
-    everything: list[float] = []
-    for seconds, key in rows:
-        value = float(seconds)
-        groups[group_label(key, by)].append(value)
-        everything.append(value)
-    if by is None:
-        groups.setdefault(ALL, [])
-    out = [{"group": g, **_summary_cells(summarise(v))} for g, v in sorted(groups.items())]
+def duration_table(
+    groups: Iterable[Sequence[Any]], total: Iterable[Sequence[Any]], by: str | None
+) -> Table:
+    """groups, total: (count, skipped, mean, median, p90, group key) as the database
+    computed them (see reports.sql.durations); total has one row or none."""
+
+    def cells(row: Sequence[Any] | None) -> dict[str, Cell]:
+        if row is None:
+            return _summary_cells(Summary(count=0, skipped=0, mean=None, median=None, p90=None))
+        count, skipped, mean, median, p90 = row[:5]
+        return _summary_cells(
+            Summary(
+                count=int(count or 0),
+                skipped=int(skipped or 0),
+                mean=None if mean is None else float(mean),
+                median=None if median is None else float(median),
+                p90=None if p90 is None else float(p90),
+            )
+        )
+
+    out = sorted(
+        ({"group": group_label(row[-1], by), **cells(row)} for row in groups),
+        key=lambda r: str(r["group"]),
+    )
+    totals = list(total)
+    if by is None and not out:
+        out = [{"group": ALL, **cells(None)}]
     columns = ["group", "count", "skipped", "mean_seconds", "median_seconds", "p90_seconds"]
-    return Table(columns, out, _summary_cells(summarise(everything)), value="mean_seconds")
+    return Table(columns, out, cells(totals[0] if totals else None), value="mean_seconds")
 
 
 def _sum_rows(rows: Iterable[Sequence[Any]], by: str | None, width: int) -> dict[str, list[int]]:
