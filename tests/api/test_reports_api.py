@@ -108,6 +108,11 @@ def test_reports_compute_the_hand_figures(world: World, data: dict[str, str]) ->
     by_team = {r["group"]: r for r in mttr["rows"]}  # type: ignore[union-attr]
     assert by_team["ops"]["mean_seconds"] == 4 * H  # A: reopened, resolved again at T0+2h
     assert by_team["globex-it"]["median_seconds"] == 2 * H
+    top = _get(world, "manager", "/api/v1/reports/top-categories")
+    assert top["rows"] == [{"category": "(none)", "count": 3, "share": 100.0}]
+    problems = _get(world, "manager", "/api/v1/reports/problems?by=priority")
+    assert problems["total"]["problems"] == 0  # type: ignore[index]
+    assert problems["rows"] == []
     reopen = _get(world, "manager", "/api/v1/reports/reopen-rate")
     assert reopen["total"] == {"resolved": 2, "reopened": 1, "reopen_rate": 50.0}
     sla = _get(world, "manager", "/api/v1/reports/sla-compliance")["total"]

@@ -234,7 +234,7 @@ def volume(session: Session, principal: Principal, filters: Filters) -> Sequence
 
 def categories(session: Session, principal: Principal, filters: Filters) -> Sequence[Row[Any]]:
     """(count, category name) of the window's incidents."""
-    query = select(func.count()).where(*incident_scope(principal, filters))
+    query = select(func.count()).select_from(Incident).where(*incident_scope(principal, filters))
     query = _grouped(session, query, "category")
     return session.execute(query).all()
 
