@@ -14,6 +14,7 @@ from tocsin.cli import (
     incident,
     integration,
     oncall,
+    report,
     serve,
     token,
     user,
@@ -40,6 +41,7 @@ app.command("demo")(demo.demo)
 app.command("oncall")(oncall.oncall)
 app.add_typer(imports.app, name="import")
 app.add_typer(change.app, name="change")
+app.command("report")(report.report)
 
 
 def main() -> None:

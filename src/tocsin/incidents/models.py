@@ -67,6 +67,21 @@ class Incident(Base):
         Index("ix_incidents_priority", "priority", "id"),
         Index("ix_incidents_updated", "updated_at", "id"),
         Index("ix_incidents_state_id", "state", "id"),
+        # Reports: the window's incidents with every column they filter, group or measure
+        # by, so a report is a range scan of this index alone (migration 0024).
+        Index(
+            "ix_incidents_reporting",
+            "opened_at",
+            "customer_id",
+            "team_id",
+            "service_id",
+            "category_id",
+            "priority",
+            "acknowledged_at",
+            "resolved_at",
+            "reopen_count",
+            "reassignment_count",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -3,6 +3,7 @@ here, as every service does)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -12,6 +13,7 @@ from tocsin.core.clock import Clock
 from tocsin.core.times import zone
 from tocsin.db.session import Database
 from tocsin.reports.queries import OPEN, open_counts, sla_watch_candidates, timing_rows
+from tocsin.reports.runner import ReportResult, build, check_slugs, prepare
 from tocsin.reports.timing import TimingTrend, timing_trend, window_start
 from tocsin.sla.service import SlaService
 
@@ -115,3 +117,17 @@ class ReportService:
         with self.db.read() as s:
             rows = timing_rows(s, principal, window_start(now, tz, days))
         return timing_trend(rows, now=now, tz=tz, days=days)
+
+    def report(
+        self, principal: Principal, name: str, params: Mapping[str, str | None]
+    ) -> ReportResult:
+        """The report `name` (see reports.definitions) with the filters in `params`, over
+        what the principal's customers see. NotFound for an unknown report,
+        ValidationFailed for bad filters."""
+        principal.require(Permission.REPORTS_READ)
+        now = self.clock.now()
+        report, filters = prepare(name, params, now)
+        with self.db.read() as s:
+            check_slugs(s, principal, filters)
+            table = build(s, principal, report, filters, now)
+        return ReportResult(report=report, filters=filters, table=table)

@@ -24,6 +24,7 @@ from tocsin.web.api.v1 import (
     oncall,
     problems,
     reviews,
+    reports,
     sla,
 )
 from tocsin.web.front import Front
@@ -74,6 +75,7 @@ def create_app(tocsin: Tocsin) -> Front:
         opsgenie_requests.router,
         problems.router,
         reviews.router,
+        reports.router,
     )
     for router in routers:
         app.include_router(router)

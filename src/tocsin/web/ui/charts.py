@@ -16,6 +16,7 @@ from pygal.etree import etree
 from pygal.style import DarkStyle, LightStyle, Style
 
 from tocsin.reports.service import PRIORITIES, OpenMatrix
+from tocsin.reports.tables import Table
 from tocsin.reports.timing import TimingTrend, as_minutes
 
 SVG_HEADERS = {
@@ -126,3 +127,32 @@ def svg_response(chart: pygal.graph.graph.Graph) -> Response:
                 parent.remove(child)
     body = b"<?xml version='1.0' encoding='utf-8'?>\n" + etree.tostring(tree)
     return Response(body, media_type="image/svg+xml", headers=SVG_HEADERS)
+
+
+def report_chart(table: Table, kind: str, theme: str) -> pygal.Graph:
+    """A report's table as a bar or line chart: one bar (point) per row, or, for a table
+    of periods split by group, one line per group."""
+    factory = pygal.Line if kind == "line" else pygal.Bar
+    chart = factory(
+        **_config(
+            theme,
+            x_label_rotation=30 if len(table.rows) > 8 else 0,
+            show_minor_x_labels=len(table.rows) <= 16,
+            truncate_label=-1,
+            include_x_axis=True,
+            show_legend="group" in table.columns and table.label != "group",
+            allow_interruptions=True,
+        )
+    )
+    labels = list(dict.fromkeys(str(row[table.label]) for row in table.rows))
+    chart.x_labels = labels
+    series: dict[str, dict[str, float | None]] = {}
+    for row in table.rows:
+        name = str(row.get("group", table.value)) if table.label != "group" else table.value
+        value = row.get(table.value)
+        series.setdefault(name, {})[str(row[table.label])] = (
+            float(value) if isinstance(value, int | float) else None
+        )
+    for name, points in series.items():
+        chart.add(name.replace("_", " "), [points.get(label) for label in labels])
+    return chart

@@ -19,6 +19,7 @@ SECTIONS: tuple[tuple[str, str, Permission | None], ...] = (
     ("/changes", "Changes", Permission.CHANGE_READ),
     ("/problems", "Problems", Permission.PROBLEM_READ),
     ("/known-errors", "Known errors", Permission.PROBLEM_READ),
+    ("/reports", "Reports", Permission.REPORTS_READ),
 )
 
 

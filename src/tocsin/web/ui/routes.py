@@ -25,6 +25,7 @@ from tocsin.web.ui import (
     problems,
     queue,
     reviews,
+    reports,
     services,
     sla,
     views,
@@ -56,6 +57,7 @@ for _module in (
     change_pages,
     problems,
     reviews,
+    reports,
 ):
     router.include_router(_module.router)
 
