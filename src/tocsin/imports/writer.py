@@ -22,6 +22,7 @@ from tocsin.imports.servicenow import (
 )
 from tocsin.incidents.intake import TIMELINE_COLUMNS
 from tocsin.incidents.schemas import IncidentType
+from tocsin.problems.service import format_number as format_problem_number
 
 T = TypeVar("T")
 
@@ -77,11 +78,6 @@ _LINK_COLUMNS: Columns = (
     ("linked_at", "timestamptz"),
     ("linked_by_id", "bigint"),
 )
-
-
-def problem_number(value: int) -> str:
-    # Same shape as the incident numbers (PRB0000001), from the "problem" counter.
-    return f"PRB{value:07d}"
 
 
 def chunks(items: Sequence[T], size: int) -> Iterable[Sequence[T]]:
@@ -298,7 +294,7 @@ class Writer:
             opened = min(r.opened_at for r in incidents)
             rows.append(
                 (
-                    problem_number(first + offset),
+                    format_problem_number(first + offset),
                     self.customer_id,
                     problem_title(label),
                     f"Imported from ServiceNow ({label}); its incidents link to it.",

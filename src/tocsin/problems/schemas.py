@@ -7,6 +7,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field, StringConstraints
 
+from tocsin.changes.schemas import ChangeOut
 from tocsin.core.schemas import StrictModel
 from tocsin.core.validation import Slug
 from tocsin.incidents.schemas import PriorityValue, Title, UserRef
@@ -192,3 +193,5 @@ class SuggestionsOut(BaseModel):
     team: list[Vote]
     similar: list[SimilarOut]
     known_errors: list[KnownErrorMatchOut]
+    # the incident's service's recent changes: a deploy just before is the usual suspect
+    changes: list[ChangeOut] = Field(default_factory=list)

@@ -23,8 +23,8 @@ from tocsin.web.api.v1 import (
     incidents,
     oncall,
     problems,
-    reviews,
     reports,
+    reviews,
     sla,
 )
 from tocsin.web.front import Front

@@ -226,4 +226,7 @@ def incident_known_errors(app: AppDep, principal: Reader, ref: str) -> list[Know
     tags=["incidents"],
 )
 def incident_suggestions(app: AppDep, principal: Reader, ref: str) -> SuggestionsOut:
-    return app.suggestions.for_incident(principal, ref)
+    found = app.suggestions.for_incident(principal, ref)
+    if not principal.can(Permission.CHANGE_READ):
+        return found
+    return found.model_copy(update={"changes": app.changes.recent_for_incident(principal, ref)})
