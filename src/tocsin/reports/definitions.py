@@ -51,8 +51,8 @@ REPORTS: dict[str, ReportDefinition] = {
         ),
         ReportDefinition(
             "reopen-rate",
-            "Reopen rate: incidents opened in the window with reopen_count > 0 / those of "
-            "them with resolved_at set.",
+            "Reopen rate: of the incidents opened in the window that are resolved, the "
+            "share with reopen_count > 0.",
             _BY_ALL,
             "bar",
         ),

@@ -188,7 +188,10 @@ def incident_counts(session: Session, principal: Principal, filters: Filters) ->
     """(incidents, reopened, resolved, reassignments, reassigned, key) per group."""
     query = select(
         func.count(),
-        func.sum(case((Incident.reopen_count > 0, 1), else_=0)),
+        # reopened among the resolved, so the rate's numerator is part of its denominator
+        func.sum(
+            case(((Incident.reopen_count > 0) & Incident.resolved_at.is_not(None), 1), else_=0)
+        ),
         func.sum(case((Incident.resolved_at.is_not(None), 1), else_=0)),
         func.sum(Incident.reassignment_count),
         func.sum(case((Incident.reassignment_count > 0, 1), else_=0)),
