@@ -50,8 +50,6 @@ def record_requests(
     s: Session, items: Sequence[Item], outcomes: Sequence[Outcome], now: datetime
 ) -> None:
     """One row per tracked item (`Item.request_id`)."""
-    if all(item.request_id is None for item in items):
-        return  # the common case: no sender in the batch tracks its requests
     rows = [
         AlertRequest(
             integration_id=item.integration.id,

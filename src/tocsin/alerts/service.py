@@ -127,7 +127,9 @@ class AlertService:
         now = self.clock.now()
         with self.db.unit_of_work() as uow:
             outcomes = self.pipeline.process(uow, items, now=now, windows=windows)
-            record_requests(uow.session, items, outcomes, now)
+            if any(item.request_id is not None for item in items):
+                # only then: the batch's hot path has no ORM session to spend on it
+                record_requests(uow.session, items, outcomes, now)
         with self._lock:
             self.batches += 1
             self.alerts_written += len(items)
