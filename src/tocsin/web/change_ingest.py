@@ -30,7 +30,7 @@ from tocsin.integrations.base import (
 )
 from tocsin.integrations.changes import ChangeEvent, parse_pagerduty, parse_webhook
 from tocsin.web.access import IntegrationKey, get_app
-from tocsin.web.ingest import _key_reader
+from tocsin.web.ingest import key_reader
 
 router = APIRouter(tags=["ingest"])
 _ENCODE = json_encoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
@@ -38,7 +38,7 @@ _RESPONSES: dict[int | str, dict[str, str]] = {
     400: {"description": "Malformed or unknown key: nothing recorded"},
     413: {"description": "Body too large"},
 }
-_bearer_key = _key_reader(BEARER_OR_QUERY)
+_bearer_key = key_reader(BEARER_OR_QUERY)
 # The type whose key each route takes: a change arrives on the integration that already
 # pages for the service, so no new integration type is needed.
 PAGERDUTY, WEBHOOK = "pagerduty", "generic"

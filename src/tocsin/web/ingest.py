@@ -66,7 +66,7 @@ def _respond(answer: Answer) -> Response:
     return Response(_ENCODE(content).encode(), status_code=status, media_type=media_type)
 
 
-def _key_reader(source: KeyFrom) -> Callable[[Request], str]:
+def key_reader(source: KeyFrom) -> Callable[[Request], str]:
     """The key a request presents in its `Authorization` header or its query ("": none)."""
     scheme = source.scheme.lower() if source.scheme is not None else None
     query = source.query
@@ -114,7 +114,7 @@ def _endpoint(kind: IntegrationType, spec: HttpRoute) -> Endpoint:
     accepted, refused, unknown_key = answers.accepted, answers.refused, answers.unknown_key
     wrong_type, timed = answers.wrong_type, answers.timed
     tracks_requests = answers.tracks_requests
-    key_in_body, key_of = kind.key.in_body, _key_reader(kind.key)
+    key_in_body, key_of = kind.key.in_body, key_reader(kind.key)
     reason = f"unknown or disabled {kind.key.name}"
 
     async def endpoint(request: Request) -> Response:

@@ -15,10 +15,10 @@ from tocsin.core.jsontext import json_encoder
 from tocsin.integrations import opsgenie
 from tocsin.integrations.base import Answer
 from tocsin.web.access import IntegrationKey, get_app
-from tocsin.web.ingest import _key_reader
+from tocsin.web.ingest import key_reader
 
 router = APIRouter(tags=["ingest"])
-_genie_key = _key_reader(opsgenie.TYPE.key)
+_genie_key = key_reader(opsgenie.TYPE.key)
 
 
 _ENCODE = json_encoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
