@@ -8,8 +8,8 @@ into databases of their own (bench/data/tocsin-reports.db, tocsin_reports_bench)
 incident_slas row per acknowledged incident is added in SQL (response breached for every
 tenth, resolution breached for every seventh resolved one, the rest met; open ones
 pending). Each report runs through ReportService.report as the provider's administrator
-(every customer: the largest scope) over three windows: the whole range, last quarter,
-and last quarter grouped by team; the median of --rounds runs after one warm-up is kept.
+(every customer: the largest scope) over four windows: the whole range and last quarter,
+each also grouped by team; the median of --rounds runs after one warm-up is kept.
 Results go to bench/results/<stamp>-reports-<db>.json.
 """
 
@@ -38,6 +38,7 @@ SQLITE_URL = f"sqlite:///{HERE / 'data' / 'tocsin-reports.db'}"
 POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/tocsin_reports_bench"
 WINDOWS: dict[str, dict[str, str | None]] = {
     "whole range": {"from": "2000-01-01"},
+    "whole range by team": {"from": "2000-01-01", "by": "team"},
     "last quarter": {"period": "last-quarter"},
     "last quarter by team": {"period": "last-quarter", "by": "team"},
 }

@@ -59,6 +59,11 @@ class Database:
     def __init__(self, engine: Engine, clock: Clock) -> None:
         self.engine = engine
         self.write_engine = engine.execution_options(tocsin_write=True)
+        self._snapshot_engine = (
+            engine.execution_options(isolation_level="REPEATABLE READ")
+            if engine.dialect.name == "postgresql"
+            else engine
+        )
         path = _sqlite_file(engine)
         self.write_lock = _write_lock(engine, path)
         self.checkpointer = _checkpointer(engine, path, self.write_lock)
@@ -84,8 +89,17 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        """A read-only session (a consistent snapshot on both databases)."""
+        """A read-only session. On SQLite its statements read one snapshot; on PostgreSQL
+        (read committed) each statement reads what had committed when it began."""
         with Session(self.engine, expire_on_commit=False) as session, session.begin():
+            yield session
+
+    @contextmanager
+    def snapshot(self) -> Iterator[Session]:
+        """A read-only session whose statements all read one snapshot, on both databases:
+        for reads that must agree with each other (a report's count and the values it
+        then looks up by rank)."""
+        with Session(self._snapshot_engine, expire_on_commit=False) as session, session.begin():
             yield session
 
     def unit_of_work(self) -> UnitOfWork:

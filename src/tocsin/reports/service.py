@@ -127,7 +127,7 @@ class ReportService:
         principal.require(Permission.REPORTS_READ)
         now = self.clock.now()
         report, filters = prepare(name, params, now)
-        with self.db.read() as s:
+        with self.db.snapshot() as s:
             check_slugs(s, principal, filters)
             table = build(s, principal, report, filters, now)
         return ReportResult(report=report, filters=filters, table=table)

@@ -1,8 +1,9 @@
 """The statements behind the reports: filters, groupings and durations in SQL, so the
 database aggregates and only small results (or one float per incident) come back.
 
-Durations and calendar buckets are dialect-specific expressions (SQLite stores times as
-UTC text; PostgreSQL as timestamptz); everything else is plain SQLAlchemy.
+Durations (tocsin.db.durations) and calendar buckets are dialect-specific expressions
+(SQLite stores times as UTC text; PostgreSQL as timestamptz); everything else is plain
+SQLAlchemy.
 """
 
 from __future__ import annotations
@@ -14,14 +15,13 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    Float,
     Row,
     String,
     and_,
     case,
-    cast,
     func,
     literal,
+    literal_column,
     or_,
     select,
 )
@@ -30,13 +30,19 @@ from sqlalchemy.orm import Session
 from tocsin.auth.models import Customer
 from tocsin.auth.principal import Principal
 from tocsin.catalog.models import Category, Service, Team
+from tocsin.db.durations import seconds_between
 from tocsin.incidents.lifecycle import State
 from tocsin.incidents.models import Incident
 from tocsin.incidents.queries import visible
 from tocsin.problems.models import Problem, ProblemIncident, ProblemService
 from tocsin.reports.definitions import Filters
 from tocsin.reports.queries import OPEN, _state_in
-from tocsin.reports.statistics import AGE_BUCKETS, summarise
+from tocsin.reports.statistics import (
+    AGE_BUCKETS,
+    Summary,
+    ranked_summary,
+    summarise,
+)
 from tocsin.sla.models import IncidentSla
 
 NONE_LABEL = "(none)"
@@ -44,13 +50,6 @@ NONE_LABEL = "(none)"
 
 def _dialect(session: Session) -> str:
     return session.get_bind().dialect.name
-
-
-def seconds_between(session: Session, start: Any, end: Any) -> ColumnElement[float]:
-    """end - start in seconds, as the database computes it."""
-    if _dialect(session) == "sqlite":
-        return cast((func.julianday(end) - func.julianday(start)) * 86400.0, Float)
-    return cast(func.extract("epoch", end - start), Float)
 
 
 def calendar_bucket(session: Session, column: Any, interval: str) -> ColumnElement[str]:
@@ -127,26 +126,27 @@ def durations(
 ) -> list[tuple[Any, ...]]:
     """(count, skipped, mean, median, p90, group key) of `end_column - opened_at` per
     group, over the incidents of the window with `end_column` set, as
-    reports.statistics.summarise defines them (negative durations skipped).
+    reports.statistics.summarise defines them (negative durations skipped); none when no
+    incident counts.
 
-    PostgreSQL computes them itself: percentile_cont(0.5) is the median (the mean of the
-    two middle values) and percentile_disc(0.9) the nearest-rank p90. SQLite has no
-    ordered-set aggregates and its window functions measured slower than sorting the
-    fetched values (bench/reports.py), so there one float per incident comes back."""
-    seconds = seconds_between(session, Incident.opened_at, end_column)
+    Ungrouped over many incidents, the figures come from the duration indexes
+    (walked_total). Otherwise PostgreSQL computes them itself: percentile_cont(0.5) is
+    the median (the mean of the two middle values) and percentile_disc(0.9) the
+    nearest-rank p90. SQLite has no ordered-set aggregates and its window functions
+    measured slower than sorting the fetched values (bench/reports.py), so there one
+    float per incident comes back."""
+    if by is None:
+        walked = walked_total(session, principal, filters, end_column)
+        if walked is not None:
+            return walked
+    seconds = seconds_between(Incident.opened_at, end_column)
     scope = [*incident_scope(principal, filters), end_column.is_not(None)]
     if _dialect(session) == "sqlite":
         values = _grouped(session, select(seconds).where(*scope), by, group=False)
         groups: dict[Any, list[float]] = {}
         for value, key in session.connection().execute(values):
             groups.setdefault(key, []).append(value)
-        out: list[tuple[Any, ...]] = []
-        for key, found in groups.items():
-            summary = summarise(found)
-            out.append(
-                (summary.count, summary.skipped, summary.mean, summary.median, summary.p90, key)
-            )
-        return out
+        return [(*_cells(summarise(found)), key) for key, found in groups.items()]
     kept = seconds >= 0
     query = select(
         func.count().filter(kept),
@@ -155,7 +155,61 @@ def durations(
         func.percentile_cont(0.5).within_group(seconds).filter(kept),
         func.percentile_disc(0.9).within_group(seconds).filter(kept),
     ).where(*scope)
-    return [tuple(row) for row in session.execute(_grouped(session, query, by)).all()]
+    rows = session.execute(_grouped(session, query, by)).all()
+    return [tuple(row) for row in rows if row[0] or row[1]]
+
+
+# Past this many kept durations, the ungrouped figures walk the duration index to each
+# rank (cost bounded by the index, whatever the window) rather than order the values
+# (cost growing with the window; cheaper for a small one).
+WALK_FROM = 100_000
+
+
+def walked_total(
+    session: Session, principal: Principal, filters: Filters, end_column: Any
+) -> list[tuple[Any, ...]] | None:
+    """The ungrouped row of `durations` for a window of more than WALK_FROM kept
+    durations; None for a smaller one. Count and mean are a range of the duration index
+    (models: ix_incidents_ack_seconds, ix_incidents_resolve_seconds); the median and the
+    90th percentile each a walk of it, in order, to its rank. The session must read one
+    snapshot (Database.snapshot), so that the ranks counted exist."""
+    seconds = seconds_between(Incident.opened_at, end_column)
+    scope = [*incident_scope(principal, filters), end_column.is_not(None)]
+    count, mean = session.execute(
+        select(func.count(), func.avg(seconds)).where(*scope, seconds >= 0)
+    ).one()
+    if count <= WALK_FROM:
+        return None
+    negative = _rare(session, seconds < 0)
+    skipped = session.execute(select(func.count()).where(*scope, negative)).scalar_one()
+    in_order = durations_in_order(principal, filters, end_column)
+
+    def values_from(rank: int, n: int) -> Sequence[float]:
+        return list(session.execute(in_order.offset(rank - 1).limit(n)).scalars())
+
+    return [(*_cells(ranked_summary(count, skipped, mean, values_from)), None)]
+
+
+def _rare(session: Session, condition: ColumnElement[bool]) -> ColumnElement[bool]:
+    """`condition`, said to be rare to SQLite's planner: it keeps no statistics on ranges
+    of an expression, and would rather test the condition on every incident of the window
+    than look it up in the expression's index."""
+    if _dialect(session) == "sqlite":
+        # untyped: a Boolean would be compared with 1, which hides the hint
+        hinted: ColumnElement[bool] = func.likelihood(condition, literal_column("0.001"))
+        return hinted
+    return condition
+
+
+def durations_in_order(principal: Principal, filters: Filters, end_column: Any) -> Any:
+    """The kept durations of the window, smallest first (what walked_total walks)."""
+    seconds = seconds_between(Incident.opened_at, end_column)
+    scope = [*incident_scope(principal, filters), end_column.is_not(None)]
+    return select(seconds).where(*scope, seconds >= 0).order_by(seconds)
+
+
+def _cells(summary: Summary) -> tuple[Any, ...]:
+    return (summary.count, summary.skipped, summary.mean, summary.median, summary.p90)
 
 
 def sla_counts(session: Session, principal: Principal, filters: Filters) -> Sequence[Row[Any]]:
@@ -263,7 +317,7 @@ def problems(session: Session, principal: Principal, filters: Filters) -> Sequen
     )
     query = select(
         Problem.state,
-        seconds_between(session, Problem.opened_at, Problem.root_cause_at),
+        seconds_between(Problem.opened_at, Problem.root_cause_at),
         linked,
     ).where(*conditions)
     if service_join:
