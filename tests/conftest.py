@@ -15,9 +15,12 @@ from typing import Any, TypeVar
 
 import psycopg
 import pytest
+from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import make_url
 
+from tests.pg_pool import PgPool
+from tocsin.auth import secrets
 from tocsin.auth.principal import Principal, system_principal
 from tocsin.auth.roles import Role
 from tocsin.auth.schemas import UserIn
@@ -44,6 +47,17 @@ def _pg_admin_conninfo(url: str) -> str:
 
 def _pg_url_for(url: str, database: str) -> str:
     return make_url(normalise_url(url)).set(database=database).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def light_password_hashing() -> Iterator[None]:
+    """argon2 at its lowest cost in this process: the tests set and check passwords
+    thousands of times, and at the production cost (64 MiB, 3 passes, RFC 9106's
+    low-memory profile) that was a large share of the suite. Same code, same hash format;
+    the servers the reliability tests start as processes keep the production cost."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(secrets, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+        yield
 
 
 @pytest.fixture(scope="session")
@@ -73,6 +87,21 @@ def pg_template() -> Iterator[str | None]:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+@pytest.fixture(scope="session")
+def pg_pool(pg_template: str | None) -> Iterator[PgPool | None]:
+    if not PG_URL or not pg_template:
+        yield None
+        return
+    url = PG_URL
+    pool = PgPool(
+        admin_conninfo=_pg_admin_conninfo(url),
+        template=pg_template,
+        conninfo_for=lambda name: _pg_admin_conninfo(_pg_url_for(url, name)),
+    )
+    yield pool
+    pool.close()
+
+
 BACKENDS = [
     pytest.param("sqlite", id="sqlite"),
     pytest.param(
@@ -98,22 +127,20 @@ def database_url(
     request: pytest.FixtureRequest,
     tmp_path: Path,
     sqlite_template: Path,
-    pg_template: str | None,
+    pg_pool: PgPool | None,
 ) -> Iterator[str]:
-    """A fresh, migrated, empty database for this test."""
+    """A fresh, migrated, empty database for this test (on PostgreSQL, one as the
+    template left it: see tests/pg_pool.py)."""
     if request.param == "sqlite":
         target = tmp_path / "tocsin.db"
         shutil.copy(sqlite_template, target)
         yield f"sqlite:///{target}"
         return
     assert PG_URL
-    assert pg_template
-    name = f"tocsin_t_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(_pg_admin_conninfo(PG_URL), autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{pg_template}"')
+    assert pg_pool
+    name = pg_pool.acquire()
     yield _pg_url_for(PG_URL, name)
-    with psycopg.connect(_pg_admin_conninfo(PG_URL), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    pg_pool.release(name)
 
 
 @pytest.fixture
@@ -177,3 +204,16 @@ def run_on_own_loop(main: Callable[[], Coroutine[Any, Any, T]]) -> T:
     may be running on this one."""
     with ThreadPoolExecutor(max_workers=1) as pool:
         return pool.submit(lambda: asyncio.run(main())).result(timeout=60)
+
+
+# Tests that take a minute or more are started first: at the end of the run they would
+# leave one worker busy with them while the others have nothing left to do.
+LONG_FIRST = ("tests/reliability/test_kill.py", "tests/api/test_schemathesis.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        path = item.nodeid.split("::")[0]
+        return LONG_FIRST.index(path) if path in LONG_FIRST else len(LONG_FIRST)
+
+    items.sort(key=rank)

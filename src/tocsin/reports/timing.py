@@ -14,11 +14,12 @@ Days are the viewer's calendar days in their time zone; the window is today and 
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
+
+from tocsin.reports.statistics import summarise
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,13 +54,10 @@ class TimingTrend:
 
 
 def figure(seconds: Sequence[float]) -> Figure:
-    if not seconds:
-        return Figure(count=0, mean_seconds=None, median_seconds=None)
-    return Figure(
-        count=len(seconds),
-        mean_seconds=statistics.fmean(seconds),
-        median_seconds=float(statistics.median(seconds)),
-    )
+    """Counted as the reports count (reports.statistics.summarise): a negative duration,
+    from a clock skewed by an import, is left out rather than counted."""
+    summary = summarise(seconds)
+    return Figure(count=summary.count, mean_seconds=summary.mean, median_seconds=summary.median)
 
 
 def window_days(today: date, days: int) -> list[date]:
@@ -76,9 +74,7 @@ def window_start(now: datetime, tz: ZoneInfo, days: int) -> datetime:
 
 
 def _seconds(start: datetime, end: datetime) -> float:
-    # A clock skewed by an import can record an acknowledgement before the opening:
-    # counted as zero rather than as negative time.
-    return max(0.0, (end - start).total_seconds())
+    return (end - start).total_seconds()
 
 
 def timing_trend(

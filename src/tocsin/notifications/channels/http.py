@@ -12,6 +12,7 @@ from __future__ import annotations
 import ssl
 from collections.abc import Iterable, Mapping
 from email.utils import parsedate_to_datetime
+from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -53,12 +54,26 @@ class _GuardedBackend(httpcore.SyncBackend):
         raise last
 
 
+@cache
+def _trust_store() -> ssl.SSLContext:
+    """The certificates a receiver is checked against, loaded once per process: loading
+    them takes tens of milliseconds, paid by every app built (each test builds one)."""
+    return httpx.create_ssl_context(verify=True, trust_env=False)
+
+
+def _ssl_context(verify: ssl.SSLContext | bool) -> ssl.SSLContext:
+    if isinstance(verify, ssl.SSLContext):
+        return verify
+    return _trust_store() if verify else httpx.create_ssl_context(verify=False)
+
+
 class _GuardedTransport(httpx.HTTPTransport):
     def __init__(self, policy: OutboundPolicy, verify: ssl.SSLContext | bool) -> None:
-        super().__init__(verify=verify, trust_env=False)
+        context = _ssl_context(verify)
+        super().__init__(verify=context, trust_env=False)
         # httpx has no parameter for the network backend; the pool is built again with it.
         self._pool = httpcore.ConnectionPool(
-            ssl_context=httpx.create_ssl_context(verify=verify, trust_env=False),
+            ssl_context=context,
             max_connections=100,
             max_keepalive_connections=20,
             keepalive_expiry=30.0,
