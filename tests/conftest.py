@@ -87,17 +87,29 @@ def pg_template() -> Iterator[str | None]:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def pg_url_for(database: str) -> str:
+    """The URL of a database of the test cluster."""
+    assert PG_URL
+    return _pg_url_for(PG_URL, database)
+
+
+def pool_for(template: str) -> PgPool:
+    """Databases made from `template` (a database of the test cluster), reused."""
+    assert PG_URL
+    url = PG_URL
+    return PgPool(
+        admin_conninfo=_pg_admin_conninfo(url),
+        template=template,
+        conninfo_for=lambda name: _pg_admin_conninfo(_pg_url_for(url, name)),
+    )
+
+
 @pytest.fixture(scope="session")
 def pg_pool(pg_template: str | None) -> Iterator[PgPool | None]:
     if not PG_URL or not pg_template:
         yield None
         return
-    url = PG_URL
-    pool = PgPool(
-        admin_conninfo=_pg_admin_conninfo(url),
-        template=pg_template,
-        conninfo_for=lambda name: _pg_admin_conninfo(_pg_url_for(url, name)),
-    )
+    pool = pool_for(pg_template)
     yield pool
     pool.close()
 
@@ -122,18 +134,14 @@ def sqlite_copy(tmp_path: Path, sqlite_template: Path) -> str:
     return f"sqlite:///{target}"
 
 
-@pytest.fixture(params=BACKENDS)
-def database_url(
-    request: pytest.FixtureRequest,
-    tmp_path: Path,
-    sqlite_template: Path,
-    pg_pool: PgPool | None,
+def fresh_database(
+    backend: str, tmp_path: Path, sqlite_source: Path, pg_pool: PgPool | None
 ) -> Iterator[str]:
-    """A fresh, migrated, empty database for this test (on PostgreSQL, one as the
-    template left it: see tests/pg_pool.py)."""
-    if request.param == "sqlite":
+    """A database with what `sqlite_source` / the pool's template holds, for one test:
+    a copy of the file on SQLite; on PostgreSQL one of the pool's, handed back after."""
+    if backend == "sqlite":
         target = tmp_path / "tocsin.db"
-        shutil.copy(sqlite_template, target)
+        shutil.copy(sqlite_source, target)
         yield f"sqlite:///{target}"
         return
     assert PG_URL
@@ -143,6 +151,18 @@ def database_url(
     pg_pool.release(name)
 
 
+@pytest.fixture(params=BACKENDS)
+def database_url(
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    sqlite_template: Path,
+    pg_pool: PgPool | None,
+) -> Iterator[str]:
+    """A fresh, migrated, empty database for this test (on PostgreSQL, one as the
+    template left it: see tests/pg_pool.py)."""
+    yield from fresh_database(request.param, tmp_path, sqlite_template, pg_pool)
+
+
 @pytest.fixture
 def clock() -> FrozenClock:
     return FrozenClock(START)
@@ -150,6 +170,10 @@ def clock() -> FrozenClock:
 
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
+    return settings_for(database_url)
+
+
+def settings_for(database_url: str) -> Settings:
     return Settings(
         database_url=database_url,
         secret_key="test-secret-key",
@@ -204,16 +228,3 @@ def run_on_own_loop(main: Callable[[], Coroutine[Any, Any, T]]) -> T:
     may be running on this one."""
     with ThreadPoolExecutor(max_workers=1) as pool:
         return pool.submit(lambda: asyncio.run(main())).result(timeout=60)
-
-
-# Tests that take a minute or more are started first: at the end of the run they would
-# leave one worker busy with them while the others have nothing left to do.
-LONG_FIRST = ("tests/reliability/test_kill.py", "tests/api/test_schemathesis.py")
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    def rank(item: pytest.Item) -> int:
-        path = item.nodeid.split("::")[0]
-        return LONG_FIRST.index(path) if path in LONG_FIRST else len(LONG_FIRST)
-
-    items.sort(key=rank)

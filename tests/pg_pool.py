@@ -93,7 +93,7 @@ class PgPool:
             name = self.free.pop()
             if self._reset(name):
                 return name
-            self._drop(name)
+            self.drop(name)
         name = f"tocsin_t_{uuid.uuid4().hex[:10]}"
         with psycopg.connect(self.admin_conninfo, autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"')
@@ -105,11 +105,20 @@ class PgPool:
 
     def close(self) -> None:
         for name in self.made:
-            self._drop(name)
+            self.drop(name)
         self.made.clear()
         self.free.clear()
 
-    def _drop(self, name: str) -> None:
+    def terminate(self, name: str) -> None:
+        """Closes every connection to the database `name` (but this one)."""
+        with psycopg.connect(self.admin_conninfo, autocommit=True) as conn:
+            conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = %s AND pid <> pg_backend_pid()",
+                (name,),
+            )
+
+    def drop(self, name: str) -> None:
         with psycopg.connect(self.admin_conninfo, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         if name in self.made:
@@ -120,13 +129,7 @@ class PgPool:
         template's."""
         seed = self.seed
         assert seed is not None
-        with psycopg.connect(self.admin_conninfo, autocommit=True) as conn:
-            # what the last test left connected (a pool, a server it started) goes
-            conn.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE datname = %s AND pid <> pg_backend_pid()",
-                (name,),
-            )
+        self.terminate(name)  # what the last test left connected (a pool, a server)
         with psycopg.connect(self.conninfo_for(name), autocommit=True) as conn:
             if conn.execute(FINGERPRINT).fetchone()[0] != seed.fingerprint:  # type: ignore[index]
                 return False

@@ -6,18 +6,17 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import sqlite_copy
 from tocsin.changes.schemas import ChangeIn
 from tocsin.incidents.schemas import IncidentIn
 
-from .conftest import World
+from .conftest import World, sqlite_only
 from .test_console_input import sign_in
 
 
 @pytest.fixture
-def database_url(tmp_path: Path, sqlite_template: Path) -> str:
+def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> str:
     """SQLite only: the service behind these pages is tested on PostgreSQL too."""
-    return sqlite_copy(tmp_path, sqlite_template)
+    return sqlite_only(request, tmp_path, sqlite_template)
 
 
 def test_record_a_change_from_the_page_and_see_it_on_the_incident(world: World) -> None:

@@ -9,20 +9,19 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import sqlite_copy
 from tocsin.catalog.schemas import TeamPatch
 from tocsin.oncall.schemas import PolicyIn
 
-from .conftest import World
+from .conftest import World, sqlite_only
 from .test_console_input import sign_in
 from .test_oncall_api import make_schedule
 
 
 @pytest.fixture
-def database_url(tmp_path: Path, sqlite_template: Path) -> str:
+def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> str:
     """SQLite only: these tests are about the pages; the services they call are tested on
     PostgreSQL too in their own modules."""
-    return sqlite_copy(tmp_path, sqlite_template)
+    return sqlite_only(request, tmp_path, sqlite_template)
 
 
 def make_policy(world: World) -> None:

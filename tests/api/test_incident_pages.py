@@ -6,19 +6,18 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import sqlite_copy
 from tocsin.incidents.lifecycle import Action
 from tocsin.incidents.schemas import ActionIn, IncidentIn, LinkIn, NoteIn
 
-from .conftest import World
+from .conftest import World, sqlite_only
 from .test_console_input import sign_in
 
 
 @pytest.fixture
-def database_url(tmp_path: Path, sqlite_template: Path) -> str:
+def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> str:
     """SQLite only: these tests are about the pages; the services they call are tested on
     PostgreSQL too in their own modules."""
-    return sqlite_copy(tmp_path, sqlite_template)
+    return sqlite_only(request, tmp_path, sqlite_template)
 
 
 def _incident(world: World, title: str, **fields: object) -> str:

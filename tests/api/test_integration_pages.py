@@ -10,18 +10,17 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import sqlite_copy
 from tocsin.audit.service import list_entries
 
-from .conftest import World
+from .conftest import World, sqlite_only
 from .test_console_input import sign_in
 
 
 @pytest.fixture
-def database_url(tmp_path: Path, sqlite_template: Path) -> str:
+def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> str:
     """SQLite only: these tests are about the pages; the services they call are tested on
     PostgreSQL too in their own modules."""
-    return sqlite_copy(tmp_path, sqlite_template)
+    return sqlite_only(request, tmp_path, sqlite_template)
 
 
 def created_key(page: str) -> str:

@@ -11,19 +11,18 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import sqlite_copy
 from tocsin.auth.schemas import UserPatch
 
-from .conftest import World
+from .conftest import World, sqlite_only
 from .test_console_input import sign_in
 from .test_oncall_api import SCHEDULE, make_schedule
 
 
 @pytest.fixture
-def database_url(tmp_path: Path, sqlite_template: Path) -> str:
+def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> str:
     """SQLite only: these tests are about the pages; the services they call are tested on
     PostgreSQL too in their own modules."""
-    return sqlite_copy(tmp_path, sqlite_template)
+    return sqlite_only(request, tmp_path, sqlite_template)
 
 
 # The clock stands at Mon 2 Mar 2026 09:00 UTC (10:00 in Berlin): the daily rotation's

@@ -7,17 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import sqlite_copy
 from tocsin.incidents.schemas import IncidentIn
 
-from .conftest import World
+from .conftest import World, sqlite_only
 from .test_console_input import sign_in
 
 
 @pytest.fixture
-def database_url(tmp_path: Path, sqlite_template: Path) -> str:
+def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> str:
     """SQLite only: the services behind these pages are tested on PostgreSQL too."""
-    return sqlite_copy(tmp_path, sqlite_template)
+    return sqlite_only(request, tmp_path, sqlite_template)
 
 
 def test_a_manager_works_a_problem_through_the_pages(world: World) -> None:

@@ -7,19 +7,18 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import sqlite_copy
 from tocsin.incidents.lifecycle import Action
 from tocsin.incidents.schemas import ActionIn, IncidentIn
 from tocsin.reviews.schemas import ReviewPatch
 
-from .conftest import World
+from .conftest import World, sqlite_only
 from .test_console_input import sign_in
 
 
 @pytest.fixture
-def database_url(tmp_path: Path, sqlite_template: Path) -> str:
+def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> str:
     """SQLite only: the services behind these pages are tested on PostgreSQL too."""
-    return sqlite_copy(tmp_path, sqlite_template)
+    return sqlite_only(request, tmp_path, sqlite_template)
 
 
 def _resolved_p1(world: World) -> str:

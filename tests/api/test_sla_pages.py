@@ -11,20 +11,19 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import sqlite_copy
 from tocsin.core.clock import FrozenClock
 from tocsin.incidents.schemas import IncidentIn
 from tocsin.sla.events import IncidentEventView
 
-from .conftest import World
+from .conftest import World, sqlite_only
 from .test_console_input import sign_in
 
 
 @pytest.fixture
-def database_url(tmp_path: Path, sqlite_template: Path) -> str:
+def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> str:
     """SQLite only: these tests are about the pages; the services they call are tested on
     PostgreSQL too in their own modules."""
-    return sqlite_copy(tmp_path, sqlite_template)
+    return sqlite_only(request, tmp_path, sqlite_template)
 
 
 POLICY_FORM = {

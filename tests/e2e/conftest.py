@@ -122,10 +122,18 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
     browser.close()
 
 
+def _timeouts(context: BrowserContext) -> None:
+    """10 s for what the page should show; 30 s for loading a page, which on a 2-core
+    machine running the whole suite (another worker, its servers, PostgreSQL) once took
+    more than 10 s for a page that takes well under a second alone."""
+    context.set_default_timeout(10_000)
+    context.set_default_navigation_timeout(30_000)
+
+
 @pytest.fixture
 def context(browser: Browser, server: str) -> Iterator[BrowserContext]:
     context = browser.new_context(base_url=server, viewport={"width": 1360, "height": 900})
-    context.set_default_timeout(10_000)
+    _timeouts(context)
     yield context
     context.close()
 
@@ -165,6 +173,6 @@ def assert_fits(page: Page) -> None:
 def phone(browser: Browser, server: str) -> Iterator[Page]:
     """A page in a phone-sized browser (390 x 844, touch)."""
     context = browser.new_context(base_url=server, viewport=PHONE, has_touch=True)
-    context.set_default_timeout(10_000)
+    _timeouts(context)
     yield context.new_page()
     context.close()
