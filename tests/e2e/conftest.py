@@ -17,7 +17,14 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    Page,
+    Playwright,
+    expect,
+    sync_playwright,
+)
 
 from tests.conftest import make_user
 from tocsin.auth.principal import Principal
@@ -28,6 +35,9 @@ from tocsin.catalog.schemas import ServiceIn, TeamIn
 from tocsin.web.app import create_app
 
 CHROMIUM = os.environ.get("TOCSIN_CHROMIUM", "/usr/bin/chromium")
+# What a page shows gets 10 s, as the contexts' actions do (expect's own default is 5 s,
+# which a page under the whole suite's load has overrun).
+expect.set_options(timeout=10_000)
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
